@@ -1,0 +1,152 @@
+"""Netral Learn: political-neutrality learning, pledge and certificates for Indonesian ASN."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import load_settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Pages a person who must change their password may still open.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {
+    "accounts.change_password", "accounts.logout", "static", "main.set_language",
+    "main.health", "main.ready",
+}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    settings = load_settings(Path(app.instance_path), env=(overrides or {}).get("ENV_MAPPING"))
+    app.config.update(settings)
+    if overrides:
+        app.config.update({k: v for k, v in overrides.items() if k != "ENV_MAPPING"})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    from .core.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL for concurrent readers (SQLite only)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _register_extensions(app: Flask) -> None:
+    from .core.i18n import select_locale
+    from .core.types import render_migration_item
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(token: str):
+        from .accounts.services import load_session
+
+        return load_session(token)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def _force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+        ):
+            return redirect(url_for("accounts.change_password"))
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user.is_authenticated and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .core import i18n
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.template_filter("tanggal")
+    def _tanggal(value):
+        return i18n.format_date_id(value)
+
+    @app.template_filter("waktu")
+    def _waktu(value):
+        person = current_user if current_user.is_authenticated else None
+        return i18n.format_datetime_local(value, person)
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        return {"site_name": app.config["SITE_NAME"], "current_locale": str(get_locale())}
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import register as register_accounts
+    from .demo.cli import register as register_demo
+
+    register_accounts(app)
+    register_demo(app)

@@ -1,0 +1,1 @@
+"""Identity: units (unit kerja), people (pegawai), roles and scope, login, roster import."""

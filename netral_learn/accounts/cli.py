@@ -1,0 +1,78 @@
+"""``flask roster import`` and ``flask users …`` commands."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+from . import roster, services
+from .models import Unit
+
+roster_cli = AppGroup("roster", help="Impor roster pegawai.")
+sessions_cli = AppGroup("sessions", help="Sesi masuk.")
+
+
+def _instansi_path(name: str | None) -> str | None:
+    if not name:
+        return None
+    unit = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None), Unit.name == name))
+    if unit is None:
+        raise click.BadParameter(f"instansi {name!r} tidak ditemukan", param_hint="--instansi")
+    return unit.path
+
+
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Periksa dan tampilkan perubahan tanpa menyimpan.")
+@click.option("--instansi", help="Batasi ke satu instansi (nama unit puncak).")
+@click.option("--errors-csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tulis laporan kesalahan per baris ke berkas ini.")
+def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: Path | None):
+    """Impor roster CSV/XLSX: semua baris tersimpan, atau tidak sama sekali."""
+    data = file.read_bytes()
+    scope = _instansi_path(instansi)
+    try:
+        with click.progressbar(length=roster.estimate_rows(file.name, data), label="Memeriksa",
+                               file=click.get_text_stream("stderr")) as bar:
+            plan = roster.plan_import(file.name, data, scope_path=scope, today=date.today(),
+                                      progress=bar.update)
+    except roster.RosterFileError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"Baris: {plan.total_rows}  baru: {len(plan.new)}  diperbarui: {len(plan.updates)}  "
+               f"tetap: {plan.unchanged}  kesalahan: {len(plan.errors)}")
+    if plan.ignored_headers:
+        click.echo("Kolom diabaikan: " + ", ".join(plan.ignored_headers))
+    if errors_csv and plan.errors:
+        errors_csv.write_bytes(roster.error_report_csv(plan))
+    if plan.errors:
+        for error in plan.errors[:20]:
+            click.echo(f"  baris {error.row}, kolom {error.column}: {error.message}", err=True)
+        if len(plan.errors) > 20:
+            click.echo(f"  … dan {len(plan.errors) - 20} kesalahan lain", err=True)
+        raise click.ClickException("Impor dibatalkan: perbaiki kesalahan di atas. Tidak ada data yang disimpan.")
+    if dry_run:
+        click.echo("Uji coba (--dry-run): tidak ada data yang disimpan.")
+        return
+    with click.progressbar(length=len(plan.new) + len(plan.updates), label="Menyimpan",
+                           file=click.get_text_stream("stderr")) as bar:
+        result = roster.apply_plan(None, plan, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Selesai: {result.created} baru, {result.updated} diperbarui, {result.unchanged} tetap.")
+
+
+@sessions_cli.command("purge")
+def purge_sessions():
+    """Hapus sesi masuk yang sudah kedaluwarsa."""
+    removed = services.purge_expired_sessions()
+    db.session.commit()
+    click.echo(f"{removed} sesi kedaluwarsa dihapus.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(roster_cli)
+    app.cli.add_command(sessions_cli)

@@ -1,0 +1,86 @@
+"""Forms of the accounts feature (CSRF through Flask-WTF on every POST form)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from .models import Jenis, Role
+
+
+class LoginForm(FlaskForm):
+    nip = StringField(_l("NIP / ID Pegawai"), validators=[DataRequired(_l("NIP atau ID wajib diisi.")), Length(max=40)])
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(_l("Kata sandi wajib diisi.")), Length(max=128)])
+    remember = BooleanField(_l("Ingat saya di perangkat ini"), default=False)
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Kata sandi saat ini"), validators=[DataRequired(_l("Isi kata sandi saat ini."))])
+    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Isi kata sandi baru.")), Length(max=128)])
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(_l("Ulangi kata sandi baru.")), EqualTo("new", _l("Kedua kata sandi baru tidak sama."))],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A POST button with nothing but its CSRF token."""
+
+
+JENIS_CHOICES = [("", _l("Semua jenis")), (Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"),
+                 (Jenis.NON_ASN.value, _l("Non-ASN"))]
+STATUS_CHOICES = [("active", _l("Aktif")), ("inactive", _l("Nonaktif")),
+                  ("locked", _l("Terkunci")), ("initial", _l("Belum ganti kata sandi")), ("all", _l("Semua"))]
+
+
+class PeopleFilterForm(FlaskForm):
+    """Search and filters of the people list (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Cari nama atau NIP"), validators=[Optional(), Length(max=100)])
+    unit = SelectField(_l("Unit kerja"), coerce=str, validators=[Optional()], validate_choice=False)
+    jenis = SelectField(_l("Jenis pegawai"), choices=JENIS_CHOICES, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active", validators=[Optional()])
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Nama unit"), validators=[DataRequired(_l("Nama unit wajib diisi.")), Length(max=200)])
+    code = StringField(_l("Kode unit (opsional)"), validators=[Optional(), Length(max=64)])
+    parent = SelectField(_l("Unit induk"), coerce=int, validate_choice=True)
+    timezone = SelectField(
+        _l("Zona waktu instansi"),
+        choices=[("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"), ("Asia/Jayapura", "WIT (UTC+9)")],
+        default="Asia/Makassar",
+    )
+
+
+class RenameUnitForm(FlaskForm):
+    name = StringField(_l("Nama unit"), validators=[DataRequired(_l("Nama unit wajib diisi.")), Length(max=200)])
+    code = StringField(_l("Kode unit (opsional)"), validators=[Optional(), Length(max=64)])
+
+
+class MoveUnitForm(FlaskForm):
+    new_parent = SelectField(_l("Pindahkan ke bawah"), coerce=int, validate_choice=True)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Peran"), choices=[(r.value, r.value) for r in Role])
+    scope_unit = SelectField(_l("Cakupan unit"), coerce=int, validate_choice=False)
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        _l("Berkas roster (CSV atau XLSX)"),
+        validators=[
+            FileRequired(_l("Pilih berkas roster terlebih dahulu.")),
+            FileAllowed(["csv", "xlsx"], _l("Jenis berkas tidak didukung: unggah .csv atau .xlsx.")),
+        ],
+    )
+
+
+class RosterApplyForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,257 @@
+"""Login, sessions, passwords and the people-management actions of operators and admins.
+
+Services flush, never commit: the view or CLI command commits once (house rule).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+
+from ..core import audit
+from ..core.clock import now_utc
+from ..core.errors import InvalidInput, NotAllowed
+from ..core.scope import may_manage_person
+from ..extensions import db
+from . import passwords
+from .models import ROLE_RANK, LoginSession, Person, Role, Unit
+from .nip import normalize
+
+WRONG_CREDENTIALS = _l("NIP/ID atau kata sandi salah.")
+_DUMMY_HASH: dict[str, str] = {}
+
+
+@dataclass
+class LoginOutcome:
+    """Result of a login attempt: a person and their new session, or an error message."""
+
+    person: Person | None = None
+    session: LoginSession | None = None
+    error: object = None
+
+
+def normalize_login_id(raw: str) -> str:
+    return normalize(raw).upper()
+
+
+def _spend_hash_time(password: str) -> None:
+    """Verify against a dummy hash so unknown accounts answer as slowly as known ones."""
+    if "hash" not in _DUMMY_HASH:
+        _DUMMY_HASH["hash"] = passwords.hash_password(secrets.token_urlsafe(16))
+    passwords.verify_password(_DUMMY_HASH["hash"], password)
+
+
+def _record_failure(person: Person) -> None:
+    """Count a failure atomically; at the limit, lock for a period that doubles each time."""
+    cfg = current_app.config
+    failures = db.session.execute(
+        update(Person).where(Person.id == person.id)
+        .values(failed_logins=Person.failed_logins + 1)
+        .returning(Person.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        minutes = cfg["LOGIN_LOCK_MINUTES"] * (2 ** min(person.lock_count, 6))
+        db.session.execute(
+            update(Person).where(Person.id == person.id)
+            .values(failed_logins=0, lock_count=Person.lock_count + 1,
+                    locked_until=now_utc() + timedelta(minutes=minutes))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire(person)
+
+
+def lock_message(person: Person):
+    from ..core.i18n import format_datetime_local
+
+    return _l(
+        "Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal, sampai "
+        "%(until)s. Hubungi operator unit Anda untuk membukanya lebih cepat.",
+        until=format_datetime_local(person.locked_until, person),
+    )
+
+
+def authenticate(login_id: str, password: str, *, ip: str | None, user_agent: str | None,
+                 remember: bool = False) -> LoginOutcome:
+    """Check a login; on success start a server-side session. Failures are counted per account."""
+    login_id = normalize_login_id(login_id)
+    person = db.session.scalar(select(Person).where(Person.nip == login_id)) if login_id else None
+    if person is None or not person.active:
+        _spend_hash_time(password)
+        return LoginOutcome(error=WRONG_CREDENTIALS)
+    if person.locked_until and person.locked_until > now_utc():
+        return LoginOutcome(error=lock_message(person))
+    if person.password_hash:
+        ok = passwords.verify_password(person.password_hash, password)
+    else:
+        _spend_hash_time(password)
+        ok = passwords.matches_initial(person.initial_password_enc, password)
+    if not ok:
+        _record_failure(person)
+        if person.locked_until and person.locked_until > now_utc():
+            return LoginOutcome(error=lock_message(person))
+        return LoginOutcome(error=WRONG_CREDENTIALS)
+    if person.password_hash and passwords.needs_rehash(person.password_hash):
+        person.password_hash = passwords.hash_password(password)
+    person.failed_logins = 0
+    person.lock_count = 0
+    person.locked_until = None
+    person.last_login_at = now_utc()
+    session = start_session(person, ip=ip, user_agent=user_agent, remember=remember)
+    return LoginOutcome(person=person, session=session)
+
+
+def start_session(person: Person, *, ip: str | None, user_agent: str | None,
+                  remember: bool = False) -> LoginSession:
+    """Create the server-side session whose id the cookie will carry."""
+    cfg = current_app.config
+    lifetime = (timedelta(seconds=cfg["REMEMBER_COOKIE_DURATION"]) if remember
+                else timedelta(hours=cfg["LOGIN_SESSION_HOURS"]))
+    session = LoginSession(
+        id=secrets.token_urlsafe(32),
+        person_id=person.id,
+        expires_at=now_utc() + lifetime,
+        ip=(ip or "")[:64] or None,
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    db.session.add(session)
+    db.session.flush()
+    person.session_token = session.id
+    return session
+
+
+def load_session(token: str) -> Person | None:
+    """The person behind a session id, if the session still exists and has not expired."""
+    row = db.session.execute(
+        select(LoginSession, Person).join(Person, LoginSession.person_id == Person.id)
+        .where(LoginSession.id == token)
+    ).first()
+    if row is None:
+        return None
+    session, person = row
+    if session.expires_at <= now_utc() or not person.active:
+        return None
+    person.session_token = token
+    return person
+
+
+def end_session(token: str | None) -> None:
+    """Log out: delete the session row, so the cookie is refused even if replayed."""
+    if token:
+        db.session.execute(delete(LoginSession).where(LoginSession.id == token))
+
+
+def end_all_sessions(person: Person, *, keep: str | None = None) -> None:
+    query = delete(LoginSession).where(LoginSession.person_id == person.id)
+    if keep:
+        query = query.where(LoginSession.id != keep)
+    db.session.execute(query)
+
+
+def purge_expired_sessions() -> int:
+    result = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now_utc()))
+    return result.rowcount or 0
+
+
+def check_current_password(person: Person, password: str) -> bool:
+    """Re-authentication: does ``password`` open this account right now?"""
+    if person.password_hash:
+        return passwords.verify_password(person.password_hash, password)
+    return passwords.matches_initial(person.initial_password_enc, password)
+
+
+def change_password(person: Person, current: str, new: str) -> None:
+    """Set the person's own password (argon2id), ending their other sessions."""
+    if not check_current_password(person, current):
+        raise InvalidInput(_l("Kata sandi saat ini salah."))
+    problems = passwords.password_problems(new, nip=person.nip, name=person.name)
+    if new == current:
+        problems.append(_l("Kata sandi baru harus berbeda dari kata sandi saat ini."))
+    if problems:
+        raise InvalidInput(" ".join(str(p) for p in problems))
+    person.password_hash = passwords.hash_password(new)
+    person.initial_password_enc = None
+    person.must_change_password = False
+    person.password_changed_at = now_utc()
+    end_all_sessions(person, keep=person.session_token)
+    db.session.flush()
+    audit.record(person, "password.change", f"person:{person.id}")
+
+
+def _require_manage(actor: Person, person: Person) -> None:
+    if not may_manage_person(actor, person):
+        raise NotAllowed()
+
+
+def reset_password(actor: Person, person: Person) -> str:
+    """Give the person a new generated first password (to print on a slip); returns it."""
+    _require_manage(actor, person)
+    new = passwords.generate_initial_password()
+    person.password_hash = None
+    person.initial_password_enc = passwords.encrypt_initial(new)
+    person.must_change_password = True
+    person.failed_logins = 0
+    person.lock_count = 0
+    person.locked_until = None
+    end_all_sessions(person)
+    db.session.flush()
+    audit.record(actor, "password.reset", f"person:{person.id}")
+    return new
+
+
+def unlock(actor: Person, person: Person) -> None:
+    """Lift a failed-login lock."""
+    _require_manage(actor, person)
+    person.failed_logins = 0
+    person.lock_count = 0
+    person.locked_until = None
+    db.session.flush()
+    audit.record(actor, "account.unlock", f"person:{person.id}")
+
+
+def set_person_active(actor: Person, person: Person, active: bool) -> None:
+    """Deactivate (no login, not counted in reports) or reactivate a person."""
+    if actor.rank < ROLE_RANK[Role.ADMIN]:
+        raise NotAllowed()
+    _require_manage(actor, person)
+    person.active = active
+    if not active:
+        end_all_sessions(person)
+    db.session.flush()
+    audit.record(actor, "person.activate" if active else "person.deactivate", f"person:{person.id}")
+
+
+def assign_role(actor: Person, person: Person, role: Role, scope_unit: Unit | None) -> None:
+    """Make a person participant, operator of a subtree, or (superadmin only) admin."""
+    from ..core.scope import unit_in_scope
+
+    _require_manage(actor, person)
+    if ROLE_RANK[role] >= actor.rank and actor.role != Role.SUPERADMIN:
+        raise NotAllowed(_l("Anda tidak dapat memberikan peran setara atau lebih tinggi dari peran Anda."))
+    if role == Role.PARTICIPANT:
+        scope_unit = None
+    else:
+        if scope_unit is None:
+            raise InvalidInput(_l("Pilih unit yang menjadi cakupan peran ini."))
+        if not unit_in_scope(actor, scope_unit):
+            raise NotAllowed(_l("Unit cakupan berada di luar wewenang Anda."))
+        if role in (Role.ADMIN,) and scope_unit.parent_id is not None:
+            raise InvalidInput(_l("Cakupan admin harus sebuah instansi (unit puncak)."))
+    person.role = role
+    person.scope_unit_id = scope_unit.id if scope_unit else None
+    end_all_sessions(person)
+    db.session.flush()
+    audit.record(actor, "person.role", f"person:{person.id}", role=role.value,
+                 scope=person.scope_unit_id)
+
+
+def new_person_password(person: Person) -> str:
+    """Give a brand-new person a generated first password; returns it."""
+    plain = passwords.generate_initial_password()
+    person.initial_password_enc = passwords.encrypt_initial(plain)
+    person.must_change_password = True
+    return plain

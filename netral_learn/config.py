@@ -1,0 +1,158 @@
+"""Configuration read from the environment (and ``.env``), with safe embedded defaults.
+
+``APP_ENV`` selects the mode: ``development`` (the default, SQLite in ``instance/``),
+``production`` (PostgreSQL, secure cookies, every secret required) or ``testing``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+#: OWASP Password Storage Cheat Sheet minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+ARGON2_OWASP_MIN = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run the app; the message says which one and why."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ya"}
+
+
+def _int(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} harus berupa bilangan bulat, bukan {raw!r}") from exc
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A random key made once per development checkout and kept in ``instance/``.
+
+    Not a fallback: production refuses to start without ``SECRET_KEY``.
+    """
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path, env=None) -> dict:
+    """Return the Flask config mapping built from ``env`` (default: the process environment)."""
+    if env is None:
+        load_dotenv(Path.cwd() / ".env")
+        env = os.environ
+    mode = env.get("APP_ENV", "development").strip().lower()
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigError("APP_ENV harus development, production atau testing")
+    production = mode == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY wajib diisi di mode production (tidak ada nilai bawaan).")
+        secret_key = _dev_secret_key(instance_path)
+    elif production and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY terlalu pendek: gunakan paling sedikit 32 karakter acak.")
+
+    database_url = env.get("DATABASE_URL", "")
+    if not database_url:
+        if production:
+            raise ConfigError("DATABASE_URL wajib diisi di mode production (PostgreSQL).")
+        database_url = f"sqlite:///{instance_path / 'netral_learn.db'}"
+    database_url = normalize_database_url(database_url)
+    if production and database_url.startswith("sqlite"):
+        raise ConfigError("Mode production memerlukan PostgreSQL, bukan SQLite.")
+
+    trusted_hosts = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if production and not trusted_hosts:
+        raise ConfigError("TRUSTED_HOSTS wajib diisi di mode production (mis. netral.example.go.id).")
+
+    settings = {
+        "APP_ENV": mode,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, env),
+        "TRUSTED_HOSTS": trusted_hosts or None,
+        # Cookies: HttpOnly + SameSite=Lax always, Secure behind HTTPS in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_NAME": "netral_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 14),
+        #: Server-side login sessions end after this many hours whatever the cookie says.
+        "LOGIN_SESSION_HOURS": _int(env, "LOGIN_SESSION_HOURS", 12),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * _int(env, "LOGIN_SESSION_HOURS", 12),
+        # Request limits: the largest legitimate body is a roster file.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": _int(env, "CSRF_TIME_LIMIT_SECONDS", 4 * 3600),
+        "WTF_CSRF_SSL_STRICT": production,
+        # Password hashing (argon2id); never below OWASP's minimum, checked below.
+        "ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", ARGON2_OWASP_MIN["memory_cost"]),
+        "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", ARGON2_OWASP_MIN["time_cost"]),
+        "ARGON2_PARALLELISM": _int(env, "ARGON2_PARALLELISM", ARGON2_OWASP_MIN["parallelism"]),
+        # Account throttling: after N failures the account waits, doubling each time.
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_NAME": env.get("SITE_NAME", "Netral Learn"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
+        "LANGUAGES": ["id", "en"],
+        "STORAGE_DIR": env.get("STORAGE_DIR", str(instance_path / "storage")),
+        "PER_PAGE": 50,
+    }
+    if mode == "testing":
+        settings["TESTING"] = True
+    _check_argon2(settings)
+    return settings
+
+
+def _engine_options(url: str, env) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {
+        "pool_pre_ping": True,  # recover by itself after a database restart
+        "pool_size": _int(env, "DB_POOL_SIZE", 5),
+        "max_overflow": _int(env, "DB_MAX_OVERFLOW", 5),
+        "pool_recycle": 1800,
+    }
+
+
+def _check_argon2(settings: dict) -> None:
+    if (
+        settings["ARGON2_MEMORY_KIB"] < ARGON2_OWASP_MIN["memory_cost"]
+        or settings["ARGON2_TIME_COST"] < ARGON2_OWASP_MIN["time_cost"]
+        or settings["ARGON2_PARALLELISM"] < ARGON2_OWASP_MIN["parallelism"]
+    ):
+        raise ConfigError(
+            "Parameter argon2 di bawah minimum OWASP (memori 19456 KiB, iterasi 2, paralelisme 1)."
+        )

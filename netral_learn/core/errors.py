@@ -1,0 +1,106 @@
+"""Domain errors raised by services, and the handlers that turn them into friendly pages."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; ``message`` is shown to the person."""
+
+    status = 400
+    default_message = _l("Permintaan tidak dapat diproses.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class NotAllowed(DomainError):
+    """The actor's role does not permit the action."""
+
+    status = 403
+    default_message = _l("Anda tidak berwenang melakukan tindakan ini.")
+
+
+class OutOfScope(DomainError):
+    """The object is outside the actor's scope; reported as 'not found' so ids reveal nothing."""
+
+    status = 404
+    default_message = _l("Data tidak ditemukan.")
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a rule; the message says which."""
+
+    status = 400
+
+
+_TITLES = {
+    400: _l("Permintaan tidak valid"),
+    403: _l("Akses ditolak"),
+    404: _l("Halaman tidak ditemukan"),
+    405: _l("Metode tidak diizinkan"),
+    413: _l("Berkas terlalu besar"),
+    429: _l("Terlalu banyak permintaan"),
+    500: _l("Terjadi kesalahan"),
+    503: _l("Layanan sedang tidak tersedia"),
+}
+_MESSAGES = {
+    400: _l("Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi."),
+    403: _l("Anda tidak memiliki akses ke halaman ini."),
+    404: _l("Halaman atau data yang Anda cari tidak ada."),
+    405: _l("Halaman ini tidak menerima cara pengiriman tersebut."),
+    413: _l("Ukuran berkas melebihi batas %(mb)d MB. Perkecil berkas atau bagi menjadi beberapa bagian."),
+    429: _l("Terlalu banyak percobaan dalam waktu singkat. Tunggu sebentar lalu coba lagi."),
+    500: _l("Terjadi kesalahan di server. Tidak ada data yang berubah; silakan coba lagi."),
+    503: _l("Layanan sedang tidak tersedia. Silakan coba beberapa saat lagi."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def render_error(status: int, message=None):
+    from flask import current_app, jsonify
+
+    if message is None:
+        message = _MESSAGES.get(status, _MESSAGES[500])
+        if status == 413:
+            message = _l(
+                "Ukuran berkas melebihi batas %(mb)d MB. Perkecil berkas atau bagi menjadi "
+                "beberapa bagian.",
+                mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+            )
+    if _wants_json():
+        return jsonify(error=str(message), status=status), status
+    title = _TITLES.get(status, _TITLES[500])
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .. import extensions
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        extensions.db.session.rollback()
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code and error.code < 400:
+            return error
+        message = None
+        if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
+            message = _l("Sesi formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
+        return render_error(error.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        extensions.db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,60 @@
+"""Locale choice (Indonesian first, English second) and Indonesian date formatting."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_ZONE = "Asia/Makassar"
+
+
+def select_locale() -> str:
+    """The language chosen in the session, else the browser's if supported, else Indonesian."""
+    if not has_request_context():
+        return "id"
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return request.accept_languages.best_match(["id", "en"]) or "id"
+
+
+def zone_of(person=None) -> str:
+    """The IANA zone for a person's instansi (WIB/WITA/WIT), defaulting to WITA."""
+    unit = getattr(person, "unit", None)
+    if unit is not None:
+        if unit.parent_id is None and unit.timezone:
+            return unit.timezone
+        from ..accounts.models import Unit
+        from ..extensions import db
+
+        root = db.session.get(Unit, unit.root_id)
+        if root is not None and root.timezone:
+            return root.timezone
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_ZONE)
+
+
+def format_date_id(value: date | datetime | None, zone: str | None = None) -> str:
+    """'22 November 2026' in the current locale (Indonesian by default)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(zone or DEFAULT_ZONE)).date()
+    locale = str(get_locale() or "id") if has_request_context() else "id"
+    return babel_format_date(value, format="d MMMM y", locale=locale)
+
+
+def format_datetime_zone(value: datetime | None, zone: str) -> str:
+    """'22 November 2026, 14.05 WITA'."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(zone))
+    abbreviation = ZONE_ABBREVIATIONS.get(zone, local.tzname() or zone)
+    return f"{format_date_id(local.date())}, {local:%H.%M} {abbreviation}"
+
+
+def format_datetime_local(value: datetime | None, person=None) -> str:
+    return format_datetime_zone(value, zone_of(person))

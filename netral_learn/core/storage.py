@@ -1,0 +1,91 @@
+"""Files the app keeps (uploads, PDFs): written atomically under STORAGE_DIR."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from flask import current_app
+
+_TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def storage_root() -> Path:
+    root = Path(current_app.config["STORAGE_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class StagedUpload:
+    """An uploaded file kept between a dry run and its confirmation, owned by one person."""
+
+    area = "staged"
+    max_age_seconds = 24 * 3600
+
+    def __init__(self, token: str):
+        if not token or set(token) - _TOKEN_CHARS or len(token) > 64:
+            raise FileNotFoundError(token)
+        self.token = token
+        self.folder = storage_root() / self.area
+        self.data_path = self.folder / f"{token}.bin"
+        self.meta_path = self.folder / f"{token}.json"
+
+    @classmethod
+    def create(cls, owner_id: int | None, filename: str, data: bytes) -> "StagedUpload":
+        staged = cls(secrets.token_urlsafe(24))
+        cls.purge_old()
+        atomic_write(staged.data_path, data)
+        meta = {"owner": owner_id, "filename": filename, "created": time.time()}
+        atomic_write(staged.meta_path, json.dumps(meta).encode())
+        return staged
+
+    @classmethod
+    def load(cls, token: str, owner_id: int | None) -> "StagedUpload":
+        """The staged upload, only for its owner and while fresh; FileNotFoundError otherwise."""
+        staged = cls(token)
+        meta = json.loads(staged.meta_path.read_text())
+        if meta["owner"] != owner_id or time.time() - meta["created"] > cls.max_age_seconds:
+            raise FileNotFoundError(token)
+        staged.filename = meta["filename"]
+        return staged
+
+    def read(self) -> bytes:
+        return self.data_path.read_bytes()
+
+    def write_extra(self, suffix: str, data: bytes) -> None:
+        atomic_write(self.folder / f"{self.token}.{suffix}", data)
+
+    def read_extra(self, suffix: str) -> bytes:
+        return (self.folder / f"{self.token}.{suffix}").read_bytes()
+
+    def delete(self) -> None:
+        for path in self.folder.glob(f"{self.token}.*"):
+            path.unlink(missing_ok=True)
+
+    @classmethod
+    def purge_old(cls) -> None:
+        folder = storage_root() / cls.area
+        if not folder.exists():
+            return
+        limit = time.time() - cls.max_age_seconds
+        for path in folder.iterdir():
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)

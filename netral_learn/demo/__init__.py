@@ -1,0 +1,1 @@
+"""Demo data: one regency with realistic OPDs and about 300 people."""

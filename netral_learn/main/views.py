@@ -1,0 +1,45 @@
+"""Beranda (home), language choice, and health/readiness endpoints."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..accounts.forms import ActionForm
+from ..extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/bahasa/<code>", methods=["POST"])
+def set_language(code: str):
+    form = ActionForm()
+    if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def health():
+    """Liveness: the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def ready():
+    """Readiness: the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        db.session.rollback()
+        return jsonify(status="unavailable", database="down"), 503
+    return jsonify(status="ok", database="up")

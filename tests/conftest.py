@@ -1,0 +1,111 @@
+"""Fixtures: an app on SQLite (always) or PostgreSQL (TEST_DATABASE_URL), built by migrations."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from netral_learn import create_app
+from netral_learn.core import clock
+from netral_learn.extensions import db
+
+from .factories import Factory
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+def database_url(tmp: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+def reset_postgres(url: str) -> None:
+    from netral_learn.config import normalize_database_url
+
+    engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(tmp: Path, **overrides):
+    env = {
+        "APP_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": database_url(tmp),
+        "STORAGE_DIR": str(tmp / "storage"),
+        "SITE_URL": "http://127.0.0.1:5000",
+    }
+    env.update(overrides.pop("env", {}))
+    config = {"ENV_MAPPING": env, "WTF_CSRF_ENABLED": False, "TESTING": True}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="netral-test-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_root):
+    """One app per test session; the schema is built by running the migrations."""
+    from flask_migrate import upgrade
+
+    url = database_url(tmp_root)
+    if url.startswith("postgres"):
+        reset_postgres(url)
+    app = make_app(tmp_root)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts from empty tables and a running clock."""
+    clock.freeze(None)
+    yield
+    clock.freeze(None)
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests (no HTTP)."""
+    with app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture
+def login_as(client, app):
+    """Log the test client in as a person created with a known password."""
+
+    def _login(person, password=Factory.PASSWORD, follow=False):
+        response = client.post("/masuk", data={"nip": person.nip, "password": password},
+                               follow_redirects=follow)
+        assert response.status_code in (200, 302), response.status_code
+        return response
+
+    return _login
