@@ -63,6 +63,8 @@ class Factory:
     def person(self, unit: Unit, *, role: Role = Role.PARTICIPANT, scope: Unit | None = None,
                password: str | None = PASSWORD, jenis: Jenis = Jenis.PNS, nip: str | None = None,
                name: str | None = None, **fields) -> Person:
+        jenis = Jenis(jenis)
+        role = Role(role)
         with self.app.test_request_context():
             person = Person(
                 nip=nip or (make_nip(jenis=jenis.value) if jenis != Jenis.NON_ASN else f"TKK-{next(_counter):05d}"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -38,7 +40,7 @@ def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: 
     scope = _instansi_path(instansi)
     try:
         with click.progressbar(length=roster.estimate_rows(file.name, data), label="Memeriksa",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             plan = roster.plan_import(file.name, data, scope_path=scope, today=date.today(),
                                       progress=bar.update)
     except roster.RosterFileError as exc:
@@ -59,7 +61,7 @@ def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: 
         click.echo("Uji coba (--dry-run): tidak ada data yang disimpan.")
         return
     with click.progressbar(length=len(plan.new) + len(plan.updates), label="Menyimpan",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         result = roster.apply_plan(None, plan, progress=bar.update)
     db.session.commit()
     click.echo(f"Selesai: {result.created} baru, {result.updated} diperbarui, {result.unchanged} tetap.")

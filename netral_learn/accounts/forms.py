@@ -7,7 +7,22 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from wtforms.fields.choices import SelectChoice
+
 from .models import Jenis, Role
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_LABELS = {
+    Role.PARTICIPANT: _l("Peserta"),
+    Role.OPERATOR: _l("Operator OPD"),
+    Role.ADMIN: _l("Admin BKPSDM"),
+    Role.SUPERADMIN: _l("Superadmin"),
+}
 
 
 class LoginForm(FlaskForm):
@@ -43,8 +58,8 @@ class PeopleFilterForm(FlaskForm):
 
     q = StringField(_l("Cari nama atau NIP"), validators=[Optional(), Length(max=100)])
     unit = SelectField(_l("Unit kerja"), coerce=str, validators=[Optional()], validate_choice=False)
-    jenis = SelectField(_l("Jenis pegawai"), choices=JENIS_CHOICES, validators=[Optional()])
-    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active", validators=[Optional()])
+    jenis = SelectField(_l("Jenis pegawai"), choices=select_choices(JENIS_CHOICES), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=select_choices(STATUS_CHOICES), default="active", validators=[Optional()])
 
 
 class UnitForm(FlaskForm):
@@ -53,7 +68,8 @@ class UnitForm(FlaskForm):
     parent = SelectField(_l("Unit induk"), coerce=int, validate_choice=True)
     timezone = SelectField(
         _l("Zona waktu instansi"),
-        choices=[("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"), ("Asia/Jayapura", "WIT (UTC+9)")],
+        choices=select_choices([("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"),
+                                ("Asia/Jayapura", "WIT (UTC+9)")]),
         default="Asia/Makassar",
     )
 
@@ -68,7 +84,7 @@ class MoveUnitForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Peran"), choices=[(r.value, r.value) for r in Role])
+    role = SelectField(_l("Peran"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role))
     scope_unit = SelectField(_l("Cakupan unit"), coerce=int, validate_choice=False)
 
 

@@ -19,20 +19,20 @@ from ..core.scope import (
 )
 from ..extensions import db
 from . import services, slips
-from .forms import ActionForm, PeopleFilterForm, RoleForm
+from .forms import ROLE_LABELS, ActionForm, PeopleFilterForm, RoleForm, select_choices
 from .models import ROLE_RANK, Person, Role, Unit
 from .units import unit_label
 from .views import bp
 
 
-def unit_choices(actor) -> list[tuple[int, str]]:
+def unit_options(actor) -> list[tuple[int, str]]:
     """(id, full path label) of the active units in the actor's scope, sorted by label."""
     units = db.session.scalars(units_in_scope(actor)).all()
     names = {u.id: u.name for u in units}
     all_names = names
     missing = {i for u in units for i in u.ancestor_ids} - set(names)
     if missing:
-        all_names = {**names, **dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).tuples())}
+        all_names = {**names, **dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).tuples().all())}
     return sorted(((u.id, unit_label(u, all_names)) for u in units if u.active), key=lambda c: c[1].lower())
 
 
@@ -68,7 +68,7 @@ def filtered_people(actor, form: PeopleFilterForm):
 @requires(Role.OPERATOR)
 def people():
     form = PeopleFilterForm(request.args)
-    form.unit.choices = [("", _("Semua unit"))] + [(str(i), label) for i, label in unit_choices(current_user)]
+    form.unit.choices = select_choices([("", _("Semua unit"))] + [(str(i), label) for i, label in unit_options(current_user)])
     query = filtered_people(current_user, form).order_by(Person.name, Person.id)
     page = db.paginate(query, per_page=50, error_out=False, count=True)
     return render_template("accounts/people.html", form=form, page=page, now=now_utc())
@@ -77,17 +77,22 @@ def people():
 @bp.route("/admin/pegawai/<int:person_id>")
 @requires(Role.OPERATOR)
 def person_detail(person_id: int):
-    person = get_person(current_user, person_id)
+    return _render_person(get_person(current_user, person_id))
+
+
+def _render_person(person: Person, new_password: str | None = None):
+    """The person page; right after a reset it also shows the new first password once."""
     role_form = None
     if current_user.rank >= ROLE_RANK[Role.ADMIN] and may_manage_person(current_user, person):
         role_form = RoleForm(role=person.role.value, scope_unit=person.scope_unit_id or person.unit_id)
-        role_form.role.choices = [(r.value, r.value) for r in Role
-                                  if ROLE_RANK[r] < current_user.rank or current_user.role == Role.SUPERADMIN]
-        role_form.scope_unit.choices = unit_choices(current_user)
+        role_form.role.choices = select_choices(
+            (r.value, ROLE_LABELS[r]) for r in Role
+            if ROLE_RANK[r] < current_user.rank or current_user.role == Role.SUPERADMIN)
+        role_form.scope_unit.choices = select_choices(unit_options(current_user))
     return render_template(
         "accounts/person.html", person=person, action_form=ActionForm(), role_form=role_form,
         may_manage=may_manage_person(current_user, person), now=now_utc(),
-        new_password=None,
+        new_password=new_password, role_labels=ROLE_LABELS,
     )
 
 
@@ -107,10 +112,7 @@ def _manage_action(person_id: int, action):
 def reset_password(person_id: int):
     person, new_password = _manage_action(person_id, lambda p: services.reset_password(current_user, p))
     flash(_("Kata sandi direset. Berikan kata sandi awal baru kepada pegawai (atau cetak slipnya)."), "success")
-    return render_template(
-        "accounts/person.html", person=person, action_form=ActionForm(), role_form=None,
-        may_manage=True, now=now_utc(), new_password=new_password,
-    )
+    return _render_person(person, new_password)
 
 
 @bp.route("/admin/pegawai/<int:person_id>/buka-kunci", methods=["POST"])
@@ -142,8 +144,7 @@ def activate(person_id: int):
 def set_role(person_id: int):
     person = get_person(current_user, person_id, manage=True)
     form = RoleForm()
-    form.role.choices = [(r.value, r.value) for r in Role]
-    form.scope_unit.choices = unit_choices(current_user)
+    form.scope_unit.choices = select_choices(unit_options(current_user))
     if not form.validate_on_submit():
         abort(400)
     scope_unit = get_unit(current_user, form.scope_unit.data) if form.role.data != Role.PARTICIPANT.value else None
@@ -168,7 +169,8 @@ def person_slip(person_id: int):
 @requires(Role.OPERATOR)
 def slips_page():
     form = PeopleFilterForm(request.args)
-    form.unit.choices = [("", _("Semua unit dalam cakupan"))] + [(str(i), label) for i, label in unit_choices(current_user)]
+    form.unit.choices = select_choices([("", _("Semua unit dalam cakupan"))]
+                                       + [(str(i), label) for i, label in unit_options(current_user)])
     form.status.data = "initial"
     count = db.session.scalar(select(func.count()).select_from(filtered_people(current_user, form).subquery()))
     return render_template("accounts/slips.html", form=form, count=count, limit=slips.MAX_SLIPS_PER_PDF)
@@ -178,7 +180,7 @@ def slips_page():
 @requires(Role.OPERATOR)
 def slips_pdf():
     form = PeopleFilterForm(request.args)
-    form.unit.choices = [(str(i), label) for i, label in unit_choices(current_user)]
+    form.unit.choices = select_choices((str(i), label) for i, label in unit_options(current_user))
     form.status.data = "initial"
     items, unreadable = slips.pending_slips(filtered_people(current_user, form))
     if not items:

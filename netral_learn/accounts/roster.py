@@ -366,7 +366,18 @@ def _validate_row(cells: list, positions: dict[str, int], resolver: _UnitResolve
     if phone and not _PHONE.match(phone):
         errors.append(("telepon", phone, _l("Nomor telepon hanya boleh berisi angka, spasi, tanda hubung dan + di depan.")))
     record["phone"] = phone or None
-    return record, errors
+    return record, _first_per_column(errors)
+
+
+def _first_per_column(errors: list) -> list:
+    """One message per column: the first is the cause (a refused formula, not 'required')."""
+    seen: set[str] = set()
+    kept = []
+    for error in errors:
+        if error[0] not in seen:
+            seen.add(error[0])
+            kept.append(error)
+    return kept
 
 
 # --- planning and applying -----------------------------------------------------------------

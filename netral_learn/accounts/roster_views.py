@@ -66,7 +66,7 @@ def roster_preview(token: str):
     staged = _load_staged(token)
     summary = json.loads(staged.read_extra("summary.json"))
     unit_ids = {row["unit_id"] for row in summary["preview"] if row.get("unit_id")}
-    unit_names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples())
+    unit_names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all())
     return render_template("accounts/roster_preview.html", staged=staged, summary=summary,
                            unit_names=unit_names, form=RosterApplyForm(token=token))
 

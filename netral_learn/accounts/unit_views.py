@@ -10,9 +10,9 @@ from ..core.errors import InvalidInput
 from ..core.scope import get_unit, requires, subtree_clause, units_in_scope
 from ..extensions import db
 from . import units as unit_services
-from .forms import ActionForm, MoveUnitForm, RenameUnitForm, UnitForm
+from .forms import ActionForm, MoveUnitForm, RenameUnitForm, UnitForm, select_choices
 from .models import Person, Role, Unit
-from .people_views import unit_choices
+from .people_views import unit_options
 from .views import bp
 
 
@@ -22,7 +22,7 @@ def units():
     all_units = db.session.scalars(units_in_scope(current_user)).all()
     counts = dict(db.session.execute(
         select(Person.unit_id, func.count(Person.id)).where(Person.active.is_(True)).group_by(Person.unit_id)
-    ).tuples())
+    ).tuples().all())
     tree = unit_services.build_tree(all_units)
     return render_template("accounts/units.html", tree=tree, counts=counts)
 
@@ -31,10 +31,10 @@ def units():
 @requires(Role.ADMIN)
 def create_unit():
     form = UnitForm()
-    choices = unit_choices(current_user)
+    options = unit_options(current_user)
     if current_user.role == Role.SUPERADMIN:
-        choices = [(0, _("\u2014 Instansi baru (unit puncak) \u2014"))] + choices
-    form.parent.choices = choices
+        options = [(0, _("\u2014 Instansi baru (unit puncak) \u2014"))] + options
+    form.parent.choices = select_choices(options)
     if request.method == "GET" and request.args.get("parent", type=int):
         form.parent.data = request.args.get("parent", type=int)
     error = None
@@ -60,7 +60,7 @@ def edit_unit(unit_id: int):
     rename_form = RenameUnitForm(obj=unit, prefix="rename")
     move_form = MoveUnitForm(prefix="move", new_parent=unit.parent_id)
     subtree = set(db.session.scalars(select(Unit.id).where(subtree_clause(Unit.path, unit.path))))
-    move_form.new_parent.choices = [c for c in unit_choices(current_user) if c[0] not in subtree]
+    move_form.new_parent.choices = select_choices(o for o in unit_options(current_user) if o[0] not in subtree)
     error = None
     try:
         if request.method == "POST" and "rename-name" in request.form:

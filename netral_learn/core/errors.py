@@ -1,7 +1,8 @@
 """Domain errors raised by services, and the handlers that turn them into friendly pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -78,6 +79,8 @@ def render_error(status: int, message=None):
             )
     if _wants_json():
         return jsonify(error=str(message), status=status), status
+    if request_ctx.url_adapter is None:  # e.g. an untrusted Host header: no URLs can be built
+        return Response(str(message), status=status, mimetype="text/plain")
     title = _TITLES.get(status, _TITLES[500])
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
