@@ -87,10 +87,11 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (main_bp, accounts_bp, courses_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_hooks(app: Flask) -> None:
@@ -141,12 +142,14 @@ def _register_template_helpers(app: Flask) -> None:
     def _globals():
         from flask_babel import get_locale
 
-        return {"site_name": app.config["SITE_NAME"], "current_locale": str(get_locale())}
+        return {"site_name": app.config["SITE_NAME"], "current_locale": str(get_locale()),
+                "endpoints": app.view_functions}
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
+    from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
 
-    register_accounts(app)
-    register_demo(app)
+    for register in (register_accounts, register_courses, register_demo):
+        register(app)

@@ -91,3 +91,44 @@ class Factory:
                 db.session.refresh(obj)
                 db.session.expunge(obj)
             return obj
+
+
+def add_course_factories():
+    """Course and program factories (kept apart so accounts tests need no courses import)."""
+    from datetime import timedelta
+
+    from netral_learn.core.clock import now_utc
+    from netral_learn.courses.models import Course, CourseVersion, Module, VersionStatus
+    from netral_learn.courses.programs import create_program
+
+    def course(self, modules: int = 3, slug: str | None = None, status=VersionStatus.PUBLISHED):
+        with self.app.test_request_context():
+            course = Course(slug=slug or f"kursus-{next(_counter)}")
+            version = CourseVersion(number=1, status=status, title="Netralitas ASN", summary="Ringkas.",
+                                    legal_basis_as_of=now_utc().date())
+            version.modules = [Module(position=i, slug=f"m{i}", title=f"Modul Uji {i + 1}",
+                                      body_md=f"## Bagian {i + 1}\n\nIsi modul {i + 1}.", minutes=5)
+                               for i in range(modules)]
+            course.versions.append(version)
+            db.session.add(course)
+            db.session.commit()
+            return version.id
+
+    def program(self, instansi: Unit, version_id: int, targets=None, jenis=None, published=True,
+                days_open=(-1, 30), title="Sosialisasi Netralitas Uji"):
+        with self.app.test_request_context():
+            today = now_utc().date()
+            version = db.session.get(CourseVersion, version_id)
+            program = create_program(
+                None, db.session.get(Unit, instansi.id), title=title, version=version,
+                starts_on=today + timedelta(days=days_open[0]), ends_on=today + timedelta(days=days_open[1]),
+                targets=[db.session.get(Unit, u.id) for u in (targets or [instansi])],
+                jenis=set(jenis or Jenis), published=published)
+            db.session.commit()
+            return program.id
+
+    Factory.course = course
+    Factory.program = program
+
+
+add_course_factories()

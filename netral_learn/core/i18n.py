@@ -58,3 +58,10 @@ def format_datetime_zone(value: datetime | None, zone: str) -> str:
 
 def format_datetime_local(value: datetime | None, person=None) -> str:
     return format_datetime_zone(value, zone_of(person))
+
+
+def local_today(person=None):
+    """Today's date in the person's instansi zone (program dates are local dates)."""
+    from ..core.clock import now_utc
+
+    return now_utc().astimezone(ZoneInfo(zone_of(person))).date()

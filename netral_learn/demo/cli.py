@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask import Flask, current_app
@@ -90,7 +90,25 @@ def seed_demo(people: int = 300, seed: int = 2026) -> dict:
         seen.add(nip)
         person(name, jenis, rng.choice(units), nip)
     db.session.flush()
+    _demo_program(root)
     return _logins()
+
+
+def _demo_program(root: Unit) -> None:
+    """Install the bundled course and open a program for the whole regency."""
+    from ..core.i18n import local_today
+    from ..courses import content
+    from ..courses.programs import create_program
+
+    results = content.load_all()
+    if not results:
+        return
+    today = local_today()
+    create_program(
+        None, root, title=data.PROGRAM_TITLE, description=data.PROGRAM_DESCRIPTION,
+        version=results[0].version, starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=60),
+        targets=[root], jenis=set(Jenis), published=True,
+    )
 
 
 def _logins() -> dict:

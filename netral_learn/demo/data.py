@@ -2,6 +2,9 @@
 
 INSTANSI = "Pemerintah Kabupaten Paser"
 TIMEZONE = "Asia/Makassar"
+PROGRAM_TITLE = "Sosialisasi Netralitas ASN Pilkada 2026"
+PROGRAM_DESCRIPTION = ("Seluruh pegawai Pemerintah Kabupaten Paser mempelajari aturan netralitas, mengerjakan "
+                       "kuis, lalu menandatangani pakta integritas netralitas sebelum masa kampanye.")
 
 #: OPD → sub-units (one level is enough to show the tree; some have two).
 UNITS = {

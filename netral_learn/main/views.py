@@ -14,7 +14,12 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    return render_template("main/home.html")
+    from ..core.i18n import local_today
+    from ..courses.services import program_card, programs_for
+
+    today = local_today(current_user)
+    cards = [program_card(current_user, program, today) for program in programs_for(current_user)]
+    return render_template("main/home.html", cards=cards)
 
 
 @bp.route("/bahasa/<code>", methods=["POST"])

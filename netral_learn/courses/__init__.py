@@ -1,0 +1,1 @@
+"""Courses (versioned, ordered modules), programs that target people, and learning progress."""

@@ -1,0 +1,26 @@
+"""``flask content load``: install the bundled course (idempotent) on any database."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from ..extensions import db
+from . import content
+
+content_cli = AppGroup("content", help="Materi bawaan.")
+
+
+@content_cli.command("load")
+def load_command():
+    """Pasang atau perbarui materi bawaan (kursus Netralitas ASN)."""
+    results = content.load_all()
+    db.session.commit()
+    for result in results:
+        state = "dipasang sebagai versi baru" if result.created else "sudah terpasang, tidak berubah"
+        click.echo(f"{result.slug}: versi {result.version.number} {state} "
+                   f"({len(result.version.modules)} modul).")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(content_cli)

@@ -1,0 +1,87 @@
+"""Program operations for admins: create, edit targets and dates, publish."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import Jenis, Person, Unit
+from ..core import audit
+from ..core.errors import InvalidInput
+from ..extensions import db
+from .models import CourseVersion, Program, ProgramTarget, VersionStatus
+
+
+def _validate(instansi: Unit, title: str, version: CourseVersion, starts_on: date, ends_on: date,
+              targets: list[Unit], jenis: set[Jenis]) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput(_l("Judul program wajib diisi."))
+    if version.status != VersionStatus.PUBLISHED:
+        raise InvalidInput(_l("Program hanya dapat memakai versi kursus yang sudah terbit."))
+    if version.course.instansi_id not in (None, instansi.id):
+        raise InvalidInput(_l("Kursus ini milik instansi lain."))
+    if ends_on < starts_on:
+        raise InvalidInput(_l("Tanggal selesai tidak boleh sebelum tanggal mulai."))
+    if not targets:
+        raise InvalidInput(_l("Pilih paling sedikit satu unit sasaran."))
+    if any(unit.root_id != instansi.id for unit in targets):
+        raise InvalidInput(_l("Unit sasaran harus berada di instansi program."))
+    if not jenis:
+        raise InvalidInput(_l("Pilih paling sedikit satu jenis pegawai sasaran."))
+    return title
+
+
+def _minimal_targets(targets: list[Unit]) -> list[Unit]:
+    """Drop targets already covered by another target's subtree."""
+    unique = {u.id: u for u in targets}.values()
+    return [u for u in unique if not any(o.id != u.id and u.path.startswith(o.path) for o in unique)]
+
+
+def create_program(actor: Person | None, instansi: Unit, *, title: str, version: CourseVersion,
+                   starts_on: date, ends_on: date, targets: list[Unit], jenis: set[Jenis],
+                   description: str = "", published: bool = False) -> Program:
+    """A new program of ``instansi`` binding a published course version to target units."""
+    title = _validate(instansi, title, version, starts_on, ends_on, targets, jenis)
+    program = Program(
+        instansi_id=instansi.id, title=title, description=(description or "").strip(),
+        course_version_id=version.id, starts_on=starts_on, ends_on=ends_on,
+        target_jenis=",".join(sorted(j.value for j in jenis)), published=published,
+        created_by_id=actor.id if actor else None,
+    )
+    program.targets = [ProgramTarget(unit_id=u.id) for u in _minimal_targets(targets)]
+    db.session.add(program)
+    db.session.flush()
+    audit.record(actor, "program.create", f"program:{program.id}", title=title)
+    return program
+
+
+def update_program(actor: Person | None, program: Program, *, title: str, starts_on: date, ends_on: date,
+                   targets: list[Unit], jenis: set[Jenis], description: str = "",
+                   version: CourseVersion | None = None) -> Program:
+    """Change a program's title, dates and targets; its course version only while nobody started."""
+    version = version or program.course_version
+    title = _validate(program.instansi, title, version, starts_on, ends_on, targets, jenis)
+    if version.id != program.course_version_id:
+        from .models import Enrollment
+
+        if db.session.query(Enrollment.id).filter_by(program_id=program.id).first() is not None:
+            raise InvalidInput(_l("Versi kursus tidak dapat diganti setelah ada peserta yang mulai belajar."))
+        program.course_version_id = version.id
+    program.title = title
+    program.description = (description or "").strip()
+    program.starts_on, program.ends_on = starts_on, ends_on
+    program.target_jenis = ",".join(sorted(j.value for j in jenis))
+    wanted = {u.id for u in _minimal_targets(targets)}
+    program.targets = [t for t in program.targets if t.unit_id in wanted] + [
+        ProgramTarget(unit_id=i) for i in wanted - {t.unit_id for t in program.targets}]
+    db.session.flush()
+    audit.record(actor, "program.update", f"program:{program.id}")
+    return program
+
+
+def set_published(actor: Person | None, program: Program, published: bool) -> Program:
+    program.published = published
+    db.session.flush()
+    audit.record(actor, "program.publish" if published else "program.unpublish", f"program:{program.id}")
+    return program

@@ -1,0 +1,67 @@
+"""Learner pages: a program, its modules in order, attachments."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from ..core.i18n import local_today
+from ..core.markdown import render_markdown
+from ..core.storage import storage_root
+from ..extensions import db
+from ..accounts.forms import ActionForm
+from . import attachments, services
+from .models import Attachment
+
+bp = Blueprint("courses", __name__)
+
+
+@bp.route("/program/<int:program_id>")
+@login_required
+def program(program_id: int):
+    program = services.get_program_for(current_user, program_id)
+    card = services.program_card(current_user, program, local_today(current_user))
+    return render_template("courses/program.html", card=card, program=program,
+                           version=program.course_version,
+                           review=services.latest_review(program.course_version))
+
+
+@bp.route("/program/<int:program_id>/modul/<int:number>")
+@login_required
+def module(program_id: int, number: int):
+    program = services.get_program_for(current_user, program_id)
+    module, enrollment = services.open_module(current_user, program, number - 1, local_today(current_user))
+    db.session.commit()
+    state = services.journey_state(program, enrollment)
+    body = render_markdown(module.body_md, attachments.resolver(module))
+    return render_template("courses/module.html", program=program, module=module, body=body,
+                           number=number, total=state.module_count,
+                           completed=(number - 1) in state.completed, form=ActionForm())
+
+
+@bp.route("/program/<int:program_id>/modul/<int:number>/selesai", methods=["POST"])
+@login_required
+def complete(program_id: int, number: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    program = services.get_program_for(current_user, program_id)
+    enrollment = services.complete_module(current_user, program, number - 1, local_today(current_user))
+    db.session.commit()
+    state = services.journey_state(program, enrollment)
+    if number < state.module_count:
+        return redirect(url_for("courses.module", program_id=program.id, number=number + 1))
+    return redirect(url_for("courses.program", program_id=program.id))
+
+
+@bp.route("/lampiran/<int:attachment_id>/<path:filename>")
+@login_required
+def attachment(attachment_id: int, filename: str):
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.filename != filename or not attachments.may_view(current_user, item):
+        abort(404)
+    response = send_file(storage_root() / attachments.AREA / item.stored_name, mimetype=item.mime,
+                         download_name=item.filename, as_attachment=False, conditional=True,
+                         max_age=3600, etag=item.sha256)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
