@@ -89,8 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
+    from .quiz.views import bp as quiz_bp
 
-    for blueprint in (main_bp, accounts_bp, courses_bp):
+    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp):
         app.register_blueprint(blueprint)
 
 
@@ -150,6 +151,7 @@ def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
+    from .quiz.cli import register as register_quiz
 
-    for register in (register_accounts, register_courses, register_demo):
+    for register in (register_accounts, register_courses, register_quiz, register_demo):
         register(app)

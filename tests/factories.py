@@ -132,3 +132,43 @@ def add_course_factories():
 
 
 add_course_factories()
+
+
+def add_quiz_factories():
+    from netral_learn.courses.models import CourseVersion
+    from netral_learn.quiz.models import Question, QuestionOption, QuestionType, QuizSettings
+
+    def bank(self, version_id: int, count: int = 12, tags=("dasar", "sanksi")) -> list[int]:
+        """Questions for the version's course: single choice with option 0 correct, a few of every type."""
+        with self.app.test_request_context():
+            course_id = db.session.get(CourseVersion, version_id).course_id
+            ids = []
+            for i in range(count):
+                kind = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE][i % 3]
+                texts = ["Benar", "Salah"] if kind == QuestionType.TRUE_FALSE else [f"Pilihan {c}" for c in "ABCD"]
+                correct = {0, 1} if kind == QuestionType.MULTIPLE else {0}
+                question = Question(course_id=course_id, type=kind, tag=tags[i % len(tags)],
+                                    text=f"Soal nomor {i + 1}?", explanation=f"Penjelasan {i + 1}.", basis="PP 94/2021")
+                question.options = [QuestionOption(position=p, text=t, is_correct=p in correct)
+                                    for p, t in enumerate(texts)]
+                db.session.add(question)
+                db.session.flush()
+                ids.append(question.id)
+            db.session.commit()
+            return ids
+
+    def quiz_settings(self, program_id: int, **values):
+        with self.app.test_request_context():
+            settings = db.session.get(QuizSettings, program_id) or QuizSettings(program_id=program_id)
+            defaults = dict(question_count=5, per_tag={}, pass_mark=70, max_attempts=3, time_limit_minutes=20,
+                            cooldown_minutes=0, grace_seconds=60, review_mode="after_pass", pretest_enabled=False)
+            for key, value in {**defaults, **values}.items():
+                setattr(settings, key, value)
+            db.session.add(settings)
+            db.session.commit()
+
+    Factory.bank = bank
+    Factory.quiz_settings = quiz_settings
+
+
+add_quiz_factories()

@@ -18,8 +18,9 @@ def load_command():
     db.session.commit()
     for result in results:
         state = "dipasang sebagai versi baru" if result.created else "sudah terpasang, tidak berubah"
+        extras = "".join(f", {count} {name}" for name, count in result.extras.items())
         click.echo(f"{result.slug}: versi {result.version.number} {state} "
-                   f"({len(result.version.modules)} modul).")
+                   f"({len(result.version.modules)} modul{extras}).")
 
 
 def register(app: Flask) -> None:

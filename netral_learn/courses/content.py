@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +20,16 @@ from .models import Course, CourseVersion, Module, VersionStatus
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
 
+#: Other features' loaders for files beside a course (question bank, …): f(folder, course) → count.
+EXTRA_LOADERS: dict[str, Callable[[Path, Course], int]] = {}
+
 
 @dataclass
 class LoadResult:
     slug: str
     version: CourseVersion
     created: bool
+    extras: dict[str, int] = field(default_factory=dict)
 
 
 def course_dirs(root: Path = CONTENT_DIR) -> list[Path]:
@@ -74,4 +79,10 @@ def load_course(folder: Path) -> LoadResult:
 
 
 def load_all(root: Path = CONTENT_DIR) -> list[LoadResult]:
-    return [load_course(folder) for folder in course_dirs(root)]
+    """Load every bundled course and, through EXTRA_LOADERS, what other features keep beside it."""
+    results = []
+    for folder in course_dirs(root):
+        result = load_course(folder)
+        result.extras = {name: loader(folder, result.version.course) for name, loader in EXTRA_LOADERS.items()}
+        results.append(result)
+    return results

@@ -189,6 +189,9 @@ class Enrollment(db.Model):
     quiz_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pact_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Best post-test score (0–100) and the pre-test score, kept for the reports.
+    quiz_best_score: Mapped[float | None] = mapped_column(db.Numeric(5, 2, asdecimal=False))
+    pretest_score: Mapped[float | None] = mapped_column(db.Numeric(5, 2, asdecimal=False))
 
     program: Mapped[Program] = relationship()
     person: Mapped[Person] = relationship()

@@ -1,0 +1,1 @@
+"""Question bank, quiz settings per program, attempts with frozen questions, server-side scoring."""

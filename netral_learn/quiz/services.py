@@ -1,0 +1,358 @@
+"""Quiz attempts: start (frozen draw), autosave, submit (scored exactly once), close abandoned.
+
+Concurrency: an attempt row is the lock. Saving locks it (SELECT … FOR UPDATE on PostgreSQL;
+SQLite serializes writers), and finishing is a conditional UPDATE ``… WHERE status = 'active'``,
+so of two submits (two tabs, a double click, the closing job) exactly one scores. The attempt
+limit holds under racing starts because (program, person, kind, number) is unique and only one
+active attempt per person may exist (a partial unique index).
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Person
+from ..core.clock import now_utc
+from ..core.errors import DomainError, OutOfScope
+from ..courses import services as course_services
+from ..courses.models import Enrollment, Program
+from ..courses.progress import Step
+from ..extensions import db
+from . import grading
+from .draw import NotEnoughQuestions, draw_questions, shuffled_options
+from .models import (
+    Attempt,
+    AttemptKind,
+    AttemptQuestion,
+    AttemptStatus,
+    Question,
+    QuizSettings,
+    ReviewMode,
+)
+
+ABANDONED_AFTER = timedelta(hours=24)
+
+
+class QuizUnavailable(DomainError):
+    status = 403
+    default_message = _l("Kuis tidak dapat dimulai saat ini.")
+
+
+class AttemptClosed(DomainError):
+    status = 409
+    default_message = _l("Percobaan ini sudah selesai; jawaban tidak dapat diubah lagi.")
+
+
+# --- settings ------------------------------------------------------------------------------
+
+def settings_for(program: Program) -> QuizSettings:
+    """The program's quiz settings, or the defaults when an admin has not set any."""
+    settings = db.session.get(QuizSettings, program.id)
+    if settings is None:
+        settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, pass_mark=70,
+                                max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
+                                review_mode=ReviewMode.AFTER_PASS, pretest_enabled=False)
+    return settings
+
+
+def bank_by_tag(course_id: int) -> dict[str, list[int]]:
+    """Ids of the active questions of a course's bank, grouped by tag."""
+    bank: dict[str, list[int]] = defaultdict(list)
+    for question_id, tag in db.session.execute(
+            select(Question.id, Question.tag).where(Question.course_id == course_id, Question.active.is_(True))):
+        bank[tag or ""].append(question_id)
+    return dict(bank)
+
+
+# --- reading attempts ----------------------------------------------------------------------
+
+def attempts_of(person: Person, program: Program, kind: AttemptKind = AttemptKind.POST) -> list[Attempt]:
+    return db.session.scalars(select(Attempt).where(
+        Attempt.program_id == program.id, Attempt.person_id == person.id, Attempt.kind == kind,
+    ).order_by(Attempt.number)).all()
+
+
+def get_attempt_for(person: Person, program: Program, attempt_id: int) -> Attempt:
+    """The person's own attempt in this program; 404 for anyone else's."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.person_id != person.id or attempt.program_id != program.id:
+        raise OutOfScope()
+    return attempt
+
+
+def cutoff(attempt: Attempt) -> datetime | None:
+    """The last moment an answer counts: deadline plus grace (None without a time limit)."""
+    if attempt.deadline_at is None:
+        return None
+    return attempt.deadline_at + timedelta(seconds=attempt.grace_seconds)
+
+
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    limit = cutoff(attempt)
+    return limit is not None and now > limit
+
+
+@dataclass
+class StartCheck:
+    """Whether a new attempt may start now, and if not, why (in Indonesian)."""
+
+    allowed: bool
+    reason: object = None
+    attempts_left: int | None = None
+
+
+def can_start(person: Person, program: Program, kind: AttemptKind, now: datetime) -> StartCheck:
+    """The rules before 'Mulai': right step, not passed yet, attempts left, cooldown over."""
+    settings = settings_for(program)
+    attempts = attempts_of(person, program, kind)
+    if kind == AttemptKind.PRE:
+        if not settings.pretest_enabled:
+            return StartCheck(False, _l("Program ini tidak memakai pra-tes."))
+        if attempts or attempts_of(person, program, AttemptKind.POST):
+            return StartCheck(False, _l("Pra-tes hanya dapat dikerjakan sekali, sebelum kuis."))
+        return StartCheck(True, attempts_left=1)
+    enrollment = course_services.find_enrollment(person, program)
+    state = course_services.journey_state(program, enrollment)
+    if not state.modules_done:
+        return StartCheck(False, _l("Selesaikan semua modul terlebih dahulu."))
+    if any(a.passed for a in attempts):
+        return StartCheck(False, _l("Anda sudah lulus kuis ini."))
+    finished = [a for a in attempts if a.status != AttemptStatus.ACTIVE]
+    left = None if settings.max_attempts == 0 else max(settings.max_attempts - len(attempts), 0)
+    if left == 0 and not any(a.status == AttemptStatus.ACTIVE for a in attempts):
+        return StartCheck(False, _l("Kesempatan mengerjakan kuis sudah habis. Hubungi operator atau BKPSDM."), 0)
+    if finished and settings.cooldown_minutes:
+        ready_at = finished[-1].finished_at + timedelta(minutes=settings.cooldown_minutes)
+        if now < ready_at:
+            minutes = int((ready_at - now).total_seconds() // 60) + 1
+            return StartCheck(False, _l("Tunggu %(n)d menit lagi sebelum mencoba kembali.", n=minutes), left)
+    return StartCheck(True, attempts_left=left)
+
+
+# --- starting ------------------------------------------------------------------------------
+
+def active_attempt(person: Person, program: Program, kind: AttemptKind) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.program_id == program.id, Attempt.person_id == person.id, Attempt.kind == kind,
+        Attempt.status == AttemptStatus.ACTIVE))
+
+
+def start_attempt(person: Person, program: Program, kind: AttemptKind, now: datetime,
+                  rng: random.Random | None = None) -> Attempt:
+    """Resume the active attempt, or start a new one with a frozen random draw."""
+    current = active_attempt(person, program, kind)
+    if current is not None:
+        if not is_overdue(current, now):
+            return current
+        finish_attempt(current, now, AttemptStatus.EXPIRED)
+    if kind == AttemptKind.POST:
+        course_services.require_step(person, program, Step.QUIZ)
+    check = can_start(person, program, kind, now)
+    if not check.allowed:
+        raise QuizUnavailable(check.reason)
+    settings = settings_for(program)
+    rng = rng or random.Random(secrets.randbits(64))
+    try:
+        question_ids = draw_questions(bank_by_tag(program.course_version.course_id), settings.question_count,
+                                      settings.per_tag or {}, rng)
+    except NotEnoughQuestions:
+        raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(
+        Attempt.program_id == program.id, Attempt.person_id == person.id, Attempt.kind == kind)) or 0) + 1
+    attempt = Attempt(
+        program_id=program.id, person_id=person.id, kind=kind, number=number, started_at=now,
+        last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
+        deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
+    )
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(question_ids)))}
+    attempt.questions = [AttemptQuestion(position=i, question_id=qid, snapshot=_snapshot(questions[qid], rng))
+                         for i, qid in enumerate(question_ids)]
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started an attempt at the same moment: use that one.
+        current = active_attempt(person, program, kind)
+        if current is None:
+            raise QuizUnavailable(_l("Percobaan lain sedang dimulai. Muat ulang halaman.")) from None
+        return current
+    if kind == AttemptKind.POST:
+        course_services.enroll(person, program)
+    return attempt
+
+
+def _snapshot(question: Question, rng: random.Random) -> dict:
+    order = shuffled_options([o.id for o in question.options], question.type.value, rng)
+    by_id = {o.id: o for o in question.options}
+    return {
+        "type": question.type.value,
+        "text": question.text,
+        "tag": question.tag,
+        "explanation": question.explanation,
+        "basis": question.basis,
+        "options": [{"id": oid, "text": by_id[oid].text} for oid in order],
+        "correct": [o.id for o in question.options if o.is_correct],
+    }
+
+
+# --- answering -----------------------------------------------------------------------------
+
+def _lock(attempt: Attempt) -> Attempt:
+    """Re-read the attempt with a row lock, so saves and submits of one attempt take turns."""
+    return db.session.scalars(select(Attempt).where(Attempt.id == attempt.id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> int:
+    """Autosave: store the chosen options of the given questions; refused once finished or late."""
+    attempt = _lock(attempt)
+    if attempt.status != AttemptStatus.ACTIVE:
+        raise AttemptClosed()
+    if is_overdue(attempt, now):
+        raise AttemptClosed(_l("Waktu kuis sudah habis; jawaban yang tersimpan sebelumnya akan dinilai."))
+    by_id = {aq.id: aq for aq in attempt.questions}
+    saved = 0
+    for question_id, selected in answers.items():
+        item = by_id.get(question_id)
+        if item is None:
+            continue
+        option_ids = [o["id"] for o in item.snapshot["options"]]
+        try:
+            clean = grading.kind_of(item.snapshot["type"]).clean(selected, option_ids)
+        except grading.InvalidSelection:
+            continue
+        if clean != (item.selected or []) or item.saved_at is None:
+            item.selected = clean
+            item.saved_at = now
+            saved += 1
+    attempt.last_activity_at = now
+    db.session.flush()
+    return saved
+
+
+def submit_attempt(attempt: Attempt, answers: dict[int, list[int]] | None, now: datetime) -> Attempt:
+    """Save the last answers (if still in time) and score the attempt, exactly once."""
+    attempt = _lock(attempt)
+    if attempt.status == AttemptStatus.ACTIVE and answers and not is_overdue(attempt, now):
+        save_answers(attempt, answers, now)
+    if attempt.status == AttemptStatus.ACTIVE:
+        finish_attempt(attempt, now, AttemptStatus.EXPIRED if is_overdue(attempt, now) else AttemptStatus.SUBMITTED)
+    return attempt
+
+
+def finish_attempt(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
+    """Claim the attempt (active → finished) and score it; False if someone else finished it first."""
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
+        .values(status=status, finished_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if not claimed:
+        return False
+    limit = cutoff(attempt)
+    credits = []
+    for item in attempt.questions:
+        counted = item.selected if item.saved_at is not None and (limit is None or item.saved_at <= limit) else []
+        item.credit = grading.kind_of(item.snapshot["type"]).credit(
+            counted or [], item.snapshot["correct"], [o["id"] for o in item.snapshot["options"]])
+        credits.append(item.credit)
+    attempt.score = grading.score_percent(credits)
+    attempt.passed = grading.passed(attempt.score, attempt.pass_mark)
+    _record_result(attempt, now)
+    db.session.flush()
+    return True
+
+
+def _record_result(attempt: Attempt, now: datetime) -> None:
+    """Keep the best post-test score (and the pre-test score) on the enrollment; passing unlocks the pact."""
+    enrollment = db.session.scalar(select(Enrollment).where(
+        Enrollment.program_id == attempt.program_id, Enrollment.person_id == attempt.person_id)
+        .with_for_update())
+    if enrollment is None:
+        return
+    if attempt.kind == AttemptKind.PRE:
+        enrollment.pretest_score = attempt.score
+        return
+    if enrollment.quiz_best_score is None or attempt.score > enrollment.quiz_best_score:
+        enrollment.quiz_best_score = attempt.score
+    if attempt.passed and enrollment.quiz_passed_at is None:
+        enrollment.quiz_passed_at = now
+
+
+def close_abandoned(now: datetime) -> int:
+    """Score attempts whose time ran out, or untimed ones idle for a day; never a live one."""
+    candidates = db.session.scalars(select(Attempt).where(
+        Attempt.status == AttemptStatus.ACTIVE,
+        or_(Attempt.deadline_at.is_not(None), Attempt.last_activity_at < now - ABANDONED_AFTER),
+    )).all()
+    closed = 0
+    for attempt in candidates:
+        overdue = is_overdue(attempt, now)
+        idle = attempt.deadline_at is None and attempt.last_activity_at < now - ABANDONED_AFTER
+        if (overdue or idle) and finish_attempt(attempt, now, AttemptStatus.EXPIRED):
+            closed += 1
+    return closed
+
+
+# --- results -------------------------------------------------------------------------------
+
+def may_review(attempt: Attempt, settings: QuizSettings) -> bool:
+    """Show correct answers after submit as the program allows: immediately, after passing, never."""
+    if attempt.status == AttemptStatus.ACTIVE:
+        return False
+    if settings.review_mode == ReviewMode.IMMEDIATELY:
+        return True
+    if settings.review_mode == ReviewMode.AFTER_PASS:
+        return bool(attempt.passed)
+    return False
+
+
+def best_score(person: Person, program: Program) -> float | None:
+    return db.session.scalar(select(func.max(Attempt.score)).where(
+        Attempt.program_id == program.id, Attempt.person_id == person.id, Attempt.kind == AttemptKind.POST))
+
+
+@dataclass
+class QuestionStat:
+    question: Question
+    answered: int
+    percent_correct: float
+    top_wrong_option: str | None
+    top_wrong_count: int
+
+
+def question_stats(program: Program) -> list[QuestionStat]:
+    """Per question of the program's finished attempts: % fully correct, most-chosen wrong option."""
+    rows = db.session.execute(
+        select(AttemptQuestion.question_id, AttemptQuestion.credit, AttemptQuestion.selected, AttemptQuestion.snapshot)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.program_id == program.id, Attempt.status != AttemptStatus.ACTIVE,
+               Attempt.kind == AttemptKind.POST)
+    )
+    answered: dict[int, int] = defaultdict(int)
+    correct: dict[int, int] = defaultdict(int)
+    wrong_picks: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    option_text: dict[int, str] = {}
+    for question_id, credit, selected, snapshot in rows:
+        answered[question_id] += 1
+        correct[question_id] += 1 if (credit or 0) >= 1 else 0
+        right = set(snapshot["correct"])
+        for option in snapshot["options"]:
+            option_text[option["id"]] = option["text"]
+        for option_id in selected or []:
+            if option_id not in right:
+                wrong_picks[question_id][option_id] += 1
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(list(answered))))}
+    stats = []
+    for question_id, count in answered.items():
+        top = max(wrong_picks[question_id].items(), key=lambda kv: kv[1], default=(None, 0))
+        stats.append(QuestionStat(questions[question_id], count, round(100 * correct[question_id] / count, 1),
+                                  option_text.get(top[0]) if top[0] else None, top[1]))
+    return sorted(stats, key=lambda s: s.percent_correct)

@@ -1,0 +1,137 @@
+"""Quiz pages: rules and history, the attempt (autosave, timer), submit, result and review.
+
+The attempt forms are exempt from the global CSRF check and validate their token here with a
+lifetime as long as an attempt can live: a quiz left open longer than the usual token lifetime
+must still submit. The token stays bound to the person's session.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from ..core.clock import now_utc
+from ..courses import services as course_services
+from ..extensions import csrf, db
+from ..accounts.forms import ActionForm
+from . import services
+from .models import AttemptKind, AttemptStatus
+
+bp = Blueprint("quiz", __name__)
+
+#: An attempt page's token lives as long as an attempt can (untimed ones close after a day idle).
+QUIZ_TOKEN_SECONDS = int(services.ABANDONED_AFTER.total_seconds()) + 3600
+
+
+def _program(program_id: int):
+    return course_services.get_program_for(current_user, program_id)
+
+
+def _check_token() -> None:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token, time_limit=QUIZ_TOKEN_SECONDS)
+    except (ValidationError, CSRFError):
+        abort(400)
+
+
+def _answers_from_form() -> dict[int, list[int]]:
+    """Form fields 'q-<attempt question id>' → chosen option ids."""
+    answers: dict[int, list[int]] = {}
+    for key in request.form:
+        if key.startswith("q-") and key[2:].isdigit():
+            values = [v for v in request.form.getlist(key) if v.isdigit()]
+            answers[int(key[2:])] = [int(v) for v in values]
+    for key in request.form.getlist("shown"):  # questions on the page with nothing ticked
+        if key.isdigit():
+            answers.setdefault(int(key), [])
+    return answers
+
+
+@bp.route("/program/<int:program_id>/kuis")
+@login_required
+def overview(program_id: int):
+    program = _program(program_id)
+    now = now_utc()
+    settings = services.settings_for(program)
+    attempts = services.attempts_of(current_user, program)
+    return render_template(
+        "quiz/overview.html", program=program, settings=settings, attempts=attempts,
+        check=services.can_start(current_user, program, AttemptKind.POST, now),
+        pre_check=services.can_start(current_user, program, AttemptKind.PRE, now),
+        pretests=services.attempts_of(current_user, program, AttemptKind.PRE),
+        active=services.active_attempt(current_user, program, AttemptKind.POST),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/program/<int:program_id>/kuis/mulai", methods=["POST"])
+@login_required
+def start(program_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    program = _program(program_id)
+    kind = AttemptKind.PRE if request.form.get("kind") == "pre" else AttemptKind.POST
+    attempt = services.start_attempt(current_user, program, kind, now_utc())
+    db.session.commit()
+    return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id))
+
+
+@bp.route("/program/<int:program_id>/kuis/<int:attempt_id>")
+@login_required
+def attempt(program_id: int, attempt_id: int):
+    program = _program(program_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    if attempt.status != AttemptStatus.ACTIVE:
+        return redirect(url_for("quiz.result", program_id=program.id, attempt_id=attempt.id))
+    if services.is_overdue(attempt, now_utc()):
+        services.finish_attempt(attempt, now_utc(), AttemptStatus.EXPIRED)
+        db.session.commit()
+        return redirect(url_for("quiz.result", program_id=program.id, attempt_id=attempt.id))
+    return render_template("quiz/attempt.html", program=program, attempt=attempt,
+                           saved=request.args.get("tersimpan"), now=now_utc())
+
+
+@bp.route("/program/<int:program_id>/kuis/<int:attempt_id>/simpan", methods=["POST"])
+@csrf.exempt
+@login_required
+def save(program_id: int, attempt_id: int):
+    _check_token()
+    program = _program(program_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    saved = services.save_answers(attempt, _answers_from_form(), now_utc())
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(saved=saved, status="ok")
+    return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id, tersimpan=1))
+
+
+@bp.route("/program/<int:program_id>/kuis/<int:attempt_id>/kirim", methods=["POST"])
+@csrf.exempt
+@login_required
+def submit(program_id: int, attempt_id: int):
+    _check_token()
+    program = _program(program_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    services.submit_attempt(attempt, _answers_from_form(), now_utc())
+    db.session.commit()
+    return redirect(url_for("quiz.result", program_id=program.id, attempt_id=attempt.id))
+
+
+@bp.route("/program/<int:program_id>/kuis/<int:attempt_id>/hasil")
+@login_required
+def result(program_id: int, attempt_id: int):
+    program = _program(program_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    if attempt.status == AttemptStatus.ACTIVE:
+        return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id))
+    settings = services.settings_for(program)
+    return render_template(
+        "quiz/result.html", program=program, attempt=attempt,
+        review=services.may_review(attempt, settings), best=services.best_score(current_user, program),
+        check=services.can_start(current_user, program, AttemptKind.POST, now_utc()), form=ActionForm(),
+    )

@@ -1,0 +1,48 @@
+// Progressive enhancement for the quiz: autosave on every choice and a countdown that submits
+// at the deadline. Without JavaScript the "Simpan jawaban" and "Kirim jawaban" buttons do the same.
+(function () {
+  var form = document.getElementById("quiz-form");
+  if (!form) return;
+  var state = document.getElementById("save-state");
+  var saveUrl = form.getAttribute("data-save-url");
+  var submitting = false;
+  var pending = null;
+
+  function save() {
+    var data = new FormData(form);
+    return fetch(saveUrl, {method: "POST", body: data, credentials: "same-origin",
+                           headers: {"Accept": "application/json"}})
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        var t = new Date();
+        state.textContent = form.getAttribute("data-saved-text") + " " +
+          String(t.getHours()).padStart(2, "0") + "." + String(t.getMinutes()).padStart(2, "0");
+      })
+      .catch(function () { state.textContent = form.getAttribute("data-error-text"); });
+  }
+
+  form.addEventListener("change", function () {
+    clearTimeout(pending);
+    pending = setTimeout(save, 300);
+  });
+  form.addEventListener("submit", function (event) {
+    if (submitting && event.submitter && event.submitter.id === "submit-button") { event.preventDefault(); return; }
+    if (event.submitter && event.submitter.id === "submit-button") submitting = true;
+  });
+
+  var timer = document.getElementById("timer");
+  if (!timer) return;
+  var deadline = Date.parse(timer.getAttribute("data-deadline"));
+  var skew = Date.now() - Date.parse(timer.getAttribute("data-now"));
+  function tick() {
+    var left = Math.max(0, Math.round((deadline + skew - Date.now()) / 1000));
+    var m = Math.floor(left / 60), s = left % 60;
+    timer.textContent = "(" + m + ":" + String(s).padStart(2, "0") + ")";
+    if (left === 0) {
+      if (!submitting) { submitting = true; form.submit(); }
+      return;
+    }
+    setTimeout(tick, 1000);
+  }
+  tick();
+})();
