@@ -128,8 +128,14 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
         "LANGUAGES": ["id", "en"],
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance_path / "storage")),
+        # The instansi's document-signing key (PAdES) and the CA that issued it.
+        "SIGNING_PKCS12_PATH": env.get("SIGNING_PKCS12_PATH", ""),
+        "SIGNING_PKCS12_PASSWORD": env.get("SIGNING_PKCS12_PASSWORD"),
+        "SIGNING_CA_PATH": env.get("SIGNING_CA_PATH", ""),
         "PER_PAGE": 50,
     }
+    if production and not (settings["SIGNING_PKCS12_PATH"] and Path(settings["SIGNING_PKCS12_PATH"]).is_file()):
+        raise ConfigError("SIGNING_PKCS12_PATH wajib menunjuk berkas PKCS#12 kunci penandatangan di mode production.")
     if mode == "testing":
         settings["TESTING"] = True
     _check_argon2(settings)

@@ -31,8 +31,22 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def signing_keys(tmp: Path):
+    """One development CA and signing key per test session."""
+    from netral_learn.pact.keys import create_local_ca
+
+    folder = tmp / "keys"
+    if not (folder / "signing.p12").exists():
+        create_local_ca(folder, "Pemerintah Kabupaten Uji", "BKPSDM Kabupaten Uji")
+    return folder
+
+
 def make_app(tmp: Path, **overrides):
+    keys = signing_keys(tmp)
     env = {
+        "SIGNING_PKCS12_PATH": str(keys / "signing.p12"),
+        "SIGNING_PKCS12_PASSWORD": (keys / "password").read_text(),
+        "SIGNING_CA_PATH": str(keys / "ca.pem"),
         "APP_ENV": "testing",
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url(tmp),

@@ -172,3 +172,39 @@ def add_quiz_factories():
 
 
 add_quiz_factories()
+
+
+def add_pact_factories():
+    from netral_learn.pact.models import PactTemplate, PactTemplateVersion, ProgramPact, ProgramWitness
+
+    def pact_template(self) -> int:
+        """The default pact, published, with three clauses (two needing agreement)."""
+        with self.app.test_request_context():
+            template = PactTemplate(slug="pakta-netralitas")
+            template.versions.append(PactTemplateVersion(
+                number=1, published=True, title="Pakta Integritas Netralitas ASN",
+                opening="Saya yang bertanda tangan di bawah ini, {nama}, NIP {nip}, {jabatan} pada {unit}, {instansi}:",
+                clauses=[{"text": "Menjaga netralitas sebelum, selama, dan sesudah pemilihan.", "requires_agreement": True},
+                         {"text": "Tidak menggunakan fasilitas negara untuk kepentingan peserta pemilihan.",
+                          "requires_agreement": True},
+                         {"text": "Pakta ini dibuat dalam rangka {program}.", "requires_agreement": False}],
+                closing="{tempat}, {tanggal}", legal_footer="UU 20/2023; PP 94/2021; SKB 2022."))
+            db.session.add(template)
+            db.session.commit()
+            return template.versions[0].id
+
+    def witnesses(self, program_id: int, version_id: int, people) -> None:
+        with self.app.test_request_context():
+            pact = ProgramPact(program_id=program_id, template_version_id=version_id)
+            db.session.add(pact)
+            db.session.flush()
+            for index, (person, capacity) in enumerate(people):
+                db.session.add(ProgramWitness(program_id=program_id, person_id=person.id, capacity=capacity,
+                                              position=index))
+            db.session.commit()
+
+    Factory.pact_template = pact_template
+    Factory.witnesses = witnesses
+
+
+add_pact_factories()

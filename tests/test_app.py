@@ -8,8 +8,13 @@ from .conftest import TEST_SECRET, make_app
 
 
 def production_env(**changes):
+    import tempfile
+    from pathlib import Path
+
+    key_file = Path(tempfile.gettempdir()) / "netral-test-signing.p12"
+    key_file.write_bytes(b"placeholder key file")
     env = {"APP_ENV": "production", "SECRET_KEY": TEST_SECRET, "DATABASE_URL": "postgresql://u@h/db",
-           "TRUSTED_HOSTS": "netral.example.go.id"}
+           "TRUSTED_HOSTS": "netral.example.go.id", "SIGNING_PKCS12_PATH": str(key_file)}
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -21,6 +26,7 @@ def production_env(**changes):
     ({"DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
     ({"TRUSTED_HOSTS": None}, "TRUSTED_HOSTS"),
     ({"ARGON2_MEMORY_KIB": "4096"}, "OWASP"),
+    ({"SIGNING_PKCS12_PATH": None}, "SIGNING_PKCS12_PATH"),
 ])
 def test_production_refuses_unsafe_settings(changes, words):
     """Does a production start without a secret, with SQLite, or with weak hashing refuse clearly?"""

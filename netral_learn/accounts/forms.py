@@ -19,6 +19,7 @@ def select_choices(pairs) -> list[SelectChoice]:
 
 ROLE_LABELS = {
     Role.PARTICIPANT: _l("Peserta"),
+    Role.WITNESS: _l("Saksi"),
     Role.OPERATOR: _l("Operator OPD"),
     Role.ADMIN: _l("Admin BKPSDM"),
     Role.SUPERADMIN: _l("Superadmin"),

@@ -47,12 +47,14 @@ class Role(enum.StrEnum):
     """What a person may do; ordered by power (see :data:`ROLE_RANK`)."""
 
     PARTICIPANT = "participant"
+    #: Countersigns pacts of the programs that name them; sees nothing else (may be outside the instansi).
+    WITNESS = "witness"
     OPERATOR = "operator"
     ADMIN = "admin"
     SUPERADMIN = "superadmin"
 
 
-ROLE_RANK = {Role.PARTICIPANT: 0, Role.OPERATOR: 1, Role.ADMIN: 2, Role.SUPERADMIN: 3}
+ROLE_RANK = {Role.PARTICIPANT: 0, Role.WITNESS: 0, Role.OPERATOR: 1, Role.ADMIN: 2, Role.SUPERADMIN: 3}
 
 
 class Unit(db.Model):

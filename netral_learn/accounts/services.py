@@ -65,6 +65,11 @@ def _record_failure(person: Person) -> None:
     db.session.expire(person)
 
 
+def record_failed_password(person: Person) -> None:
+    """A wrong password at re-authentication (e.g. signing) counts like a failed login."""
+    _record_failure(person)
+
+
 def lock_message(person: Person):
     from ..core.i18n import format_datetime_local
 

@@ -89,3 +89,31 @@ class StagedUpload:
         for path in folder.iterdir():
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
+
+
+def write_new_file(relative: str, data: bytes) -> Path:
+    """Atomically write a file that belongs to the current transaction: if the transaction rolls
+    back, the file is removed again, so no document exists without its database row."""
+    from ..extensions import db
+
+    path = storage_root() / relative
+    atomic_write(path, data)
+    db.session.info.setdefault("new_files", []).append(path)
+    return path
+
+
+def _install_session_file_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_commit")
+    def _keep(session):
+        session.info.pop("new_files", None)
+
+    @event.listens_for(Session, "after_rollback")
+    def _remove(session):
+        for path in session.info.pop("new_files", []):
+            Path(path).unlink(missing_ok=True)
+
+
+_install_session_file_hooks()

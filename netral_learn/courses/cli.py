@@ -14,8 +14,10 @@ content_cli = AppGroup("content", help="Materi bawaan.")
 @content_cli.command("load")
 def load_command():
     """Pasang atau perbarui materi bawaan (kursus Netralitas ASN)."""
-    results = content.load_all()
+    results, others = content.load_bundled()
     db.session.commit()
+    for message in others:
+        click.echo(message)
     for result in results:
         state = "dipasang sebagai versi baru" if result.created else "sudah terpasang, tidak berubah"
         extras = "".join(f", {count} {name}" for name, count in result.extras.items())

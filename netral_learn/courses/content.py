@@ -22,6 +22,8 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
 
 #: Other features' loaders for files beside a course (question bank, …): f(folder, course) → count.
 EXTRA_LOADERS: dict[str, Callable[[Path, Course], int]] = {}
+#: Loaders of bundled content that belongs to no course (the default pact text, …): f(root) → message.
+GLOBAL_LOADERS: dict[str, Callable[[Path], str]] = {}
 
 
 @dataclass
@@ -86,3 +88,10 @@ def load_all(root: Path = CONTENT_DIR) -> list[LoadResult]:
         result.extras = {name: loader(folder, result.version.course) for name, loader in EXTRA_LOADERS.items()}
         results.append(result)
     return results
+
+
+def load_bundled(root: Path = CONTENT_DIR) -> tuple[list[LoadResult], list[str]]:
+    """Everything bundled: the courses (with their extras) and the global pieces."""
+    courses = load_all(root)
+    others = [loader(root) for loader in GLOBAL_LOADERS.values()]
+    return courses, others

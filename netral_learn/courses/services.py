@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import Person, Unit
+from ..accounts.models import Person, Role, Unit
 from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import format_date_id
@@ -58,6 +58,8 @@ def program_status(program: Program, today: date) -> str:
 def is_targeted(person: Person, program: Program) -> bool:
     """Does the program target this person (active, right jenis, unit inside a target subtree)?"""
     if not (program.published and person.active and person.jenis in program.jenis_set):
+        return False
+    if person.role == Role.WITNESS:
         return False
     return any(person.unit.path.startswith(target.unit.path) for target in program.targets)
 

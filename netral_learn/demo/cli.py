@@ -94,13 +94,25 @@ def seed_demo(people: int = 300, seed: int = 2026) -> dict:
     return _logins()
 
 
+def _ensure_signing_key() -> None:
+    """Demo documents are signed with a local development CA (created once in instance/keys)."""
+    from pathlib import Path
+
+    from ..pact import keys
+
+    folder = Path(current_app.instance_path) / "keys"
+    if not current_app.config.get("SIGNING_PKCS12_PATH") and not (folder / "signing.p12").exists():
+        keys.create_local_ca(folder, data.INSTANSI, "BKPSDM Kabupaten Paser")
+
+
 def _demo_program(root: Unit) -> None:
     """Install the bundled course and open a program for the whole regency."""
+    _ensure_signing_key()
     from ..core.i18n import local_today
     from ..courses import content
     from ..courses.programs import create_program
 
-    results = content.load_all()
+    results, _ = content.load_bundled()
     if not results:
         return
     today = local_today()

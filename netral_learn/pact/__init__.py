@@ -1,0 +1,1 @@
+"""The pakta integritas: versioned templates, signing with re-authentication, signed PDF, verification."""

@@ -1,0 +1,134 @@
+"""Pact pages: sign, download, witness countersigning, admin download and revocation."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from ..core.clock import now_utc
+from ..core.errors import InvalidInput, OutOfScope
+from ..core.scope import get_person, requires
+from ..courses import services as course_services
+from ..courses.progress import Step
+from ..extensions import db
+from . import services
+from .forms import RevokeForm, SignForm, WitnessForm
+from .models import PactSignature
+
+bp = Blueprint("pact", __name__)
+
+
+def _pdf(signature: PactSignature) -> Response:
+    return Response(services.pdf_bytes(signature), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="pakta-{signature.verify_code}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.route("/program/<int:program_id>/pakta", methods=["GET", "POST"])
+@login_required
+def sign(program_id: int):
+    program = course_services.get_program_for(current_user, program_id)
+    existing = services.find_signature(current_user, program)
+    if existing is not None:
+        return render_template("pact/signed.html", program=program, signature=existing)
+    course_services.require_step(current_user, program, Step.PACT)
+    form = SignForm()
+    error = None
+    pact = services.filled_pact(current_user, program, now_utc())
+    if form.validate_on_submit():
+        agreed = {int(v) for v in request.form.getlist("agree") if v.isdigit()}
+        sign_request = services.SignRequest(agreed, form.typed_name.data, form.password.data,
+                                            form.drawn_signature.data or None, request.remote_addr,
+                                            request.user_agent.string)
+        try:
+            services.sign_pact(current_user, program, sign_request, now_utc())
+        except services.WrongPassword as exc:
+            db.session.commit()  # the failed re-authentication counts towards the lock
+            error = exc.message
+        except InvalidInput as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Pakta integritas berhasil ditandatangani."), "success")
+            return redirect(url_for("pact.sign", program_id=program.id))
+    witnesses = services.program_pact(program)[1]
+    return render_template("pact/sign.html", program=program, pact=pact, form=form, error=error,
+                           witnesses=witnesses, agreed={int(v) for v in request.form.getlist("agree") if v.isdigit()})
+
+
+@bp.route("/program/<int:program_id>/pakta.pdf")
+@login_required
+def my_pdf(program_id: int):
+    program = course_services.get_program_for(current_user, program_id)
+    signature = services.find_signature(current_user, program)
+    if signature is None:
+        abort(404)
+    return _pdf(signature)
+
+
+@bp.route("/admin/pakta/<int:signature_id>.pdf")
+@requires(Role.OPERATOR)
+def staff_pdf(signature_id: int):
+    signature = db.session.get(PactSignature, signature_id)
+    if signature is None:
+        abort(404)
+    get_person(current_user, signature.person_id)  # 404 outside the actor's scope
+    return _pdf(signature)
+
+
+@bp.route("/admin/pakta/<int:signature_id>/cabut", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def revoke(signature_id: int):
+    signature = db.session.get(PactSignature, signature_id)
+    if signature is None:
+        abort(404)
+    person = get_person(current_user, signature.person_id)
+    form = RevokeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.revoke(current_user, signature, form.reason.data, now_utc())
+        except InvalidInput as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Pakta dicabut. Halaman verifikasi kini menyatakannya dicabut."), "success")
+            return redirect(url_for("accounts.person_detail", person_id=person.id))
+    return render_template("pact/revoke.html", signature=signature, person=person, form=form, error=error)
+
+
+@bp.route("/saksi")
+@login_required
+def witness_list():
+    if not services.witness_roles(current_user):
+        abort(403)
+    return render_template("pact/witness_list.html", pending=services.pending_for_witness(current_user))
+
+
+@bp.route("/saksi/<int:signature_id>", methods=["GET", "POST"])
+@login_required
+def witness_sign(signature_id: int):
+    signature, role = services.get_signature_for_witness(current_user, signature_id)
+    form = WitnessForm(text_sha256=signature.text_sha256)
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.witness_sign(current_user, signature_id, text_sha256=form.text_sha256.data,
+                                  typed_name=form.typed_name.data, password=form.password.data,
+                                  ip=request.remote_addr, user_agent=request.user_agent.string, now=now_utc())
+        except services.WrongPassword as exc:
+            db.session.commit()
+            error = exc.message
+        except InvalidInput as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Tanda tangan saksi tersimpan."), "success")
+            return redirect(url_for("pact.witness_list"))
+    done = any(w.witness_id == role.id for w in signature.witness_signatures)
+    return render_template("pact/witness_sign.html", signature=signature, role=role, form=form, error=error,
+                           done=done)
