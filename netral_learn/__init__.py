@@ -87,13 +87,14 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .certificates.views import bp as certificates_bp
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
     from .pact.views import bp as pact_bp
     from .quiz.views import bp as quiz_bp
     from .verify.views import bp as verify_bp
 
-    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, verify_bp):
+    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, verify_bp):
         app.register_blueprint(blueprint)
 
 
@@ -151,10 +152,12 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
+    from .certificates.cli import register as register_certificates
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
     from .pact.cli import register as register_pact
     from .quiz.cli import register as register_quiz
 
-    for register in (register_accounts, register_courses, register_quiz, register_pact, register_demo):
+    for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
+                     register_demo):
         register(app)

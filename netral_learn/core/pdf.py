@@ -45,8 +45,11 @@ class AppOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=target.read_bytes(), headers={"Content-Type": mime})
 
 
-def render_pdf(html: str) -> bytes:
-    """Render trusted-or-sandboxed HTML to PDF bytes, fetching only the app's own files."""
+def render_pdf(html: str, media_root: Path | None = None) -> bytes:
+    """Render trusted-or-sandboxed HTML to PDF bytes, fetching only the app's own files
+    (``static/…``, and ``media/…`` — uploaded logos and signature images — when given)."""
     roots = {"static": Path(current_app.static_folder)}
+    if media_root is not None:
+        roots["media"] = media_root
     fetcher = AppOnlyFetcher(roots)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()

@@ -19,6 +19,7 @@ from ..accounts import services as account_services
 from ..accounts.models import ROLE_RANK, Person, Role, Unit
 from ..core import audit
 from ..core.errors import DomainError, InvalidInput, NotAllowed, OutOfScope
+from ..core.i18n import local_today
 from ..core.storage import storage_root, write_new_file
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
@@ -140,6 +141,7 @@ def find_signature(person: Person, program: Program) -> PactSignature | None:
 def sign_pact(person: Person, program: Program, request: SignRequest, now: datetime) -> PactSignature:
     """Sign the program's pact: step check, every required clause ticked, name typed as written,
     password re-entered; then the signed PDF and the audit entry, all in one transaction."""
+    course_services.require_open(program, local_today(person))
     enrollment = course_services.require_step(person, program, Step.PACT)
     if find_signature(person, program) is not None:
         raise AlreadySigned()

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Person
 from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
+from ..core.i18n import local_today
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
 from ..courses.progress import Step
@@ -152,6 +153,7 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         if not is_overdue(current, now):
             return current
         finish_attempt(current, now, AttemptStatus.EXPIRED)
+    course_services.require_open(program, local_today(person))
     if kind == AttemptKind.POST:
         course_services.require_step(person, program, Step.QUIZ)
     check = can_start(person, program, kind, now)

@@ -1,0 +1,1 @@
+"""Certificates: issued once on completion, numbered without gaps, rendered once, verifiable."""

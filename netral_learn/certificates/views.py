@@ -1,0 +1,106 @@
+"""Certificate pages: the person's own certificate and PDF; staff download, re-issue and revoke."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.forms import ActionForm
+from ..accounts.models import Role
+from ..core.clock import now_utc
+from ..core.errors import InvalidInput
+from ..core.scope import requires
+from ..courses import services as course_services
+from ..courses.progress import Step
+from ..extensions import db
+from ..pact.forms import RevokeForm
+from . import services
+from .models import Certificate
+
+bp = Blueprint("certificates", __name__)
+
+
+def _own_certificate(program_id: int) -> tuple:
+    program = course_services.get_program_for(current_user, program_id)
+    certificate = services.find_certificate(current_user.id, program.id)
+    if certificate is None:
+        enrollment = course_services.require_step(current_user, program, Step.CERTIFICATE)
+        certificate = services.issue_certificate(enrollment, now_utc())  # retry-safe follow-up
+        db.session.commit()
+    return program, certificate
+
+
+def _send(certificate: Certificate):
+    certificate = services.ensure_pdf(certificate)
+    db.session.commit()
+    response = send_file(services.pdf_path(certificate), mimetype="application/pdf", as_attachment=True,
+                         download_name=services.download_name(certificate), etag=certificate.pdf_sha256,
+                         conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/program/<int:program_id>/sertifikat")
+@login_required
+def mine(program_id: int):
+    program, certificate = _own_certificate(program_id)
+    return render_template("certificates/mine.html", program=program, certificate=certificate)
+
+
+@bp.route("/program/<int:program_id>/sertifikat.pdf")
+@login_required
+def my_pdf(program_id: int):
+    _, certificate = _own_certificate(program_id)
+    if certificate.revoked_at is not None:
+        abort(410)
+    return _send(certificate)
+
+
+@bp.route("/admin/sertifikat/<int:certificate_id>")
+@requires(Role.OPERATOR)
+def staff_view(certificate_id: int):
+    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    return render_template("certificates/staff.html", certificate=certificate, form=ActionForm(),
+                           revoke_form=RevokeForm())
+
+
+@bp.route("/admin/sertifikat/<int:certificate_id>.pdf")
+@requires(Role.OPERATOR)
+def staff_pdf(certificate_id: int):
+    return _send(services.get_certificate_for_staff(current_user, certificate_id))
+
+
+@bp.route("/admin/sertifikat/<int:certificate_id>/terbitkan-ulang", methods=["POST"])
+@requires(Role.ADMIN)
+def reissue(certificate_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    try:
+        services.reissue(current_user, certificate, now_utc())
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Sertifikat diterbitkan ulang dengan nomor yang sama."), "success")
+    return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
+
+
+@bp.route("/admin/sertifikat/<int:certificate_id>/cabut", methods=["POST"])
+@requires(Role.ADMIN)
+def revoke(certificate_id: int):
+    form = RevokeForm()
+    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    if not form.validate_on_submit():
+        flash(_("Tuliskan alasan pencabutan."), "error")
+        return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
+    try:
+        services.revoke(current_user, certificate, form.reason.data, now_utc())
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Sertifikat dicabut."), "success")
+    return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
