@@ -49,6 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("weasyprint", "fontTools", "pyhanko"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @event.listens_for(Engine, "connect")
@@ -92,9 +94,10 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .pact.views import bp as pact_bp
     from .quiz.views import bp as quiz_bp
+    from .reports.views import bp as reports_bp
     from .verify.views import bp as verify_bp
 
-    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, verify_bp):
+    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, verify_bp):
         app.register_blueprint(blueprint)
 
 
@@ -157,7 +160,8 @@ def _register_cli(app: Flask) -> None:
     from .demo.cli import register as register_demo
     from .pact.cli import register as register_pact
     from .quiz.cli import register as register_quiz
+    from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_demo):
+                     register_reports, register_demo):
         register(app)

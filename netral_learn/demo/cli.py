@@ -115,6 +115,13 @@ def _demo_program(root: Unit) -> None:
     results, _ = content.load_bundled()
     if not results:
         return
+    from ..certificates.models import CertificateSettings
+
+    db.session.add(CertificateSettings(
+        instansi_id=root.id, number_pattern="800/{nomor:04d}/NETRAL/BKPSDM/{tahun}", place="Tanah Grogot",
+        agency_name="Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", signer_title="Kepala BKPSDM",
+        signer_name="Drs. H. Contoh Pimpinan, M.Si.", signer_nip="197001011995031001",
+        signer_rank="Pembina Utama Muda (IV/c)", jp=2))
     today = local_today()
     create_program(
         None, root, title=data.PROGRAM_TITLE, description=data.PROGRAM_DESCRIPTION,

@@ -1,0 +1,1 @@
+"""BKPSDM reports: completion funnel per unit subtree, follow-up lists, exports, API."""
