@@ -1,7 +1,6 @@
 """Netral Learn: political-neutrality learning, pledge and certificates for Indonesian ASN."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
@@ -47,10 +46,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("weasyprint", "fontTools", "pyhanko"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """JSON lines in production (for log shippers), readable lines in development."""
+    from .core import logs
+
+    if not app.testing:
+        logs.configure(json_lines=app.config["APP_ENV"] == "production")
 
 
 @event.listens_for(Engine, "connect")
@@ -158,10 +158,11 @@ def _register_cli(app: Flask) -> None:
     from .certificates.cli import register as register_certificates
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
+    from .main.cli import register as register_main
     from .pact.cli import register as register_pact
     from .quiz.cli import register as register_quiz
     from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_reports, register_demo):
+                     register_reports, register_demo, register_main):
         register(app)

@@ -41,10 +41,20 @@ def health():
 
 @bp.route("/readyz")
 def ready():
-    """Readiness: the database answers."""
+    """Readiness: the database (and Redis, when configured) answer."""
+    checks = {"database": "up"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means not ready
         db.session.rollback()
-        return jsonify(status="unavailable", database="down"), 503
-    return jsonify(status="ok", database="up")
+        checks["database"] = "down"
+    if current_app.config.get("REDIS_URL"):
+        from ..core.jobs import redis_connection
+
+        try:
+            redis_connection().ping()
+            checks["redis"] = "up"
+        except Exception:  # noqa: BLE001 - any Redis failure means not ready
+            checks["redis"] = "down"
+    ok = all(value == "up" for value in checks.values())
+    return jsonify(status="ok" if ok else "unavailable", **checks), (200 if ok else 503)
