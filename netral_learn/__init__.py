@@ -93,11 +93,13 @@ def _register_blueprints(app: Flask) -> None:
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
     from .pact.views import bp as pact_bp
+    from .pledge.views import bp as pledge_bp
     from .quiz.views import bp as quiz_bp
     from .reports.views import bp as reports_bp
     from .verify.views import bp as verify_bp
 
-    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, verify_bp):
+    for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, pledge_bp,
+                      verify_bp):
         app.register_blueprint(blueprint)
 
 

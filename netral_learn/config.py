@@ -133,6 +133,13 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "SIGNING_PKCS12_PASSWORD": env.get("SIGNING_PKCS12_PASSWORD"),
         "SIGNING_CA_PATH": env.get("SIGNING_CA_PATH", ""),
         "PER_PAGE": 50,
+        # Optional e-mail (reminders from the follow-up page); empty SMTP_HOST turns sending off.
+        "SMTP_HOST": env.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 587),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", "").strip(),
+        "SMTP_TLS": _smtp_tls(env.get("SMTP_TLS")),
     }
     if production and not (settings["SIGNING_PKCS12_PATH"] and Path(settings["SIGNING_PKCS12_PATH"]).is_file()):
         raise ConfigError("SIGNING_PKCS12_PATH wajib menunjuk berkas PKCS#12 kunci penandatangan di mode production.")
@@ -140,6 +147,18 @@ def load_settings(instance_path: Path, env=None) -> dict:
         settings["TESTING"] = True
     _check_argon2(settings)
     return settings
+
+
+def _smtp_tls(value: str | None) -> str:
+    """SMTP_TLS as 'starttls' (the default), 'ssl' (implicit TLS, port 465) or 'none'."""
+    raw = (value or "starttls").strip().lower()
+    if raw in {"starttls", "1", "true", "yes", "on", "ya"}:
+        return "starttls"
+    if raw in {"ssl", "tls", "implicit"}:
+        return "ssl"
+    if raw in {"none", "0", "false", "no", "off", "tidak"}:
+        return "none"
+    raise ConfigError("SMTP_TLS harus starttls, ssl atau none")
 
 
 def _engine_options(url: str, env) -> dict:

@@ -123,3 +123,10 @@ def login_as(client, app):
         return response
 
     return _login
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, and PDF signing (pyHanko) needs asyncio.run there."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.fspath).replace("\\", "/"))

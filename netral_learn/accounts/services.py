@@ -35,7 +35,11 @@ class LoginOutcome:
 
 
 def normalize_login_id(raw: str) -> str:
-    return normalize(raw).upper()
+    """NIPs are typed with spaces or dots between groups; agency IDs (non-ASN) may contain dots."""
+    digits = normalize(raw)
+    if digits.isdigit():
+        return digits
+    return "".join((raw or "").split()).upper()
 
 
 def _spend_hash_time(password: str) -> None:

@@ -18,6 +18,8 @@ class Certificate(db.Model):
     __table_args__ = (
         UniqueConstraint("program_id", "person_id", name="uq_certificates_program_person"),
         UniqueConstraint("instansi_id", "year", "seq", name="uq_certificates_instansi_year_seq"),
+        # Numbers are unique per instansi: two regencies may both use "800/0001/NETRAL/BKPSDM/2026".
+        UniqueConstraint("instansi_id", "number", name="uq_certificates_instansi_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +29,7 @@ class Certificate(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     #: Gap-free sequence within (instansi, year).
     seq: Mapped[int] = mapped_column(Integer)
-    number: Mapped[str] = mapped_column(String(120), unique=True)
+    number: Mapped[str] = mapped_column(String(120))
     verify_code: Mapped[str] = mapped_column(String(32), unique=True)
     score: Mapped[float | None] = mapped_column(db.Numeric(5, 2, asdecimal=False))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -52,7 +52,7 @@ TEMPLATE_FIELDS = {
 def settings_for(instansi_id: int) -> CertificateSettings:
     settings = db.session.get(CertificateSettings, instansi_id)
     if settings is None:
-        settings = CertificateSettings(instansi_id=instansi_id, number_pattern="800/{nomor:04d}/NETRAL/BKPSDM/{tahun}",
+        settings = CertificateSettings(instansi_id=instansi_id, number_pattern=numbering.DEFAULT_PATTERN,
                                        place="", agency_name="Badan Kepegawaian dan Pengembangan Sumber Daya Manusia",
                                        signer_title="Kepala BKPSDM", signer_name="", signer_nip="", signer_rank="", jp=0)
     return settings
@@ -141,18 +141,24 @@ def template_data(certificate: Certificate) -> dict:
     settings = settings_for(certificate.instansi_id)
     url = verify_url(certificate.verify_code)
     return {
-        "instansi": instansi.name, "nama_badan": settings.agency_name,
-        "logo_url": f"media/{settings.logo_path}" if settings.logo_path else "",
+        "instansi": instansi.name, **settings_fields(settings),
         "nomor": certificate.number, "nama": person.name, "nip": _grouped(person.nip),
         "golongan": person.golongan or "", "jabatan": person.jabatan or "", "unit": person.unit.name,
         "program": program.title, "kursus": program.course_version.title,
         "nilai": f"{certificate.score:.0f}" if certificate.score is not None else "",
-        "tanggal": format_date_id(certificate.issued_at, zone_of(person)), "tempat": settings.place,
-        "jp": settings.jp, "penanda_tangan_jabatan": settings.signer_title,
+        "tanggal": format_date_id(certificate.issued_at, zone_of(person)),
+        "qr": qr_data_uri(url), "url_verifikasi": url, "kode_verifikasi": certificate.verify_code,
+    }
+
+
+def settings_fields(settings: CertificateSettings) -> dict:
+    """The template fields an instansi's settings fill in (images as ``media/…`` URLs for the PDF fetcher)."""
+    return {
+        "nama_badan": settings.agency_name, "logo_url": f"media/{settings.logo_path}" if settings.logo_path else "",
+        "tempat": settings.place, "jp": settings.jp, "penanda_tangan_jabatan": settings.signer_title,
         "penanda_tangan_nama": settings.signer_name, "penanda_tangan_nip": settings.signer_nip,
         "penanda_tangan_pangkat": settings.signer_rank,
         "tanda_tangan_url": f"media/{settings.signature_image_path}" if settings.signature_image_path else "",
-        "qr": qr_data_uri(url), "url_verifikasi": url, "kode_verifikasi": certificate.verify_code,
     }
 
 
@@ -180,7 +186,7 @@ def render_html(source: str, data: dict) -> str:
     """Render an (untrusted) certificate template in Jinja's sandbox from a plain dict."""
     try:
         return _sandbox.from_string(source).render(**data)
-    except TemplateError as exc:
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:  # e.g. {{ 1/0 }}
         raise InvalidInput(_l("Templat sertifikat tidak dapat dipakai: %(error)s", error=str(exc))) from None
 
 

@@ -1,7 +1,10 @@
-"""Certificate pages: the person's own certificate and PDF; staff download, re-issue and revoke."""
+"""Certificate pages: the person's own certificate, PDF and digital credential; staff download, re-issue, revoke.
+
+The admin pages (settings, template editor, bulk ZIP) are in admin_views.py, on the same blueprint.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +17,8 @@ from ..courses import services as course_services
 from ..courses.progress import Step
 from ..extensions import db
 from ..pact.forms import RevokeForm
-from . import services
+from ..pact.keys import SigningKeyMissing
+from . import credential, services
 from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
@@ -28,6 +32,14 @@ def _own_certificate(program_id: int) -> tuple:
         certificate = services.issue_certificate(enrollment, now_utc())  # retry-safe follow-up
         db.session.commit()
     return program, certificate
+
+
+def _own_valid_certificate(program_id: int) -> Certificate:
+    """The owner's certificate for their program; 410 once it is revoked."""
+    _, certificate = _own_certificate(program_id)
+    if certificate.revoked_at is not None:
+        abort(410)
+    return certificate
 
 
 def _send(certificate: Certificate):
@@ -50,10 +62,43 @@ def mine(program_id: int):
 @bp.route("/program/<int:program_id>/sertifikat.pdf")
 @login_required
 def my_pdf(program_id: int):
-    _, certificate = _own_certificate(program_id)
-    if certificate.revoked_at is not None:
-        abort(410)
-    return _send(certificate)
+    return _send(_own_valid_certificate(program_id))
+
+
+@bp.route("/program/<int:program_id>/sertifikat/kredensial.json")
+@login_required
+def my_credential_json(program_id: int):
+    """Open Badges 3.0 credential with an embedded proof (see credential.py for how it is signed)."""
+    document = _signed(credential.signed_json, _own_valid_certificate(program_id))
+    response = jsonify(document)
+    response.headers["Content-Disposition"] = 'attachment; filename="kredensial-sertifikat.json"'
+    return response
+
+
+@bp.route("/program/<int:program_id>/sertifikat/kredensial.jwt")
+@login_required
+def my_credential_jwt(program_id: int):
+    """The same credential as a VC-JOSE compact JWS."""
+    token = _signed(credential.signed_jwt, _own_valid_certificate(program_id))
+    return Response(token, mimetype=credential.MEDIA_TYPE_JWT,
+                    headers={"Content-Disposition": 'attachment; filename="kredensial-sertifikat.jwt"'})
+
+
+@bp.route(credential.JWKS_PATH)
+def jwks():
+    """The public key verifiers check credentials with (public, cacheable, readable from any site)."""
+    response = jsonify(_signed(credential.jwks))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _signed(make, *args):
+    """Sign with the instansi key; 503 while no key is configured."""
+    try:
+        return make(*args)
+    except SigningKeyMissing:
+        abort(503)
 
 
 @bp.route("/admin/sertifikat/<int:certificate_id>")
@@ -104,3 +149,6 @@ def revoke(certificate_id: int):
         db.session.commit()
         flash(_("Sertifikat dicabut."), "success")
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
+
+
+from . import admin_views  # noqa: E402,F401  (admin routes on bp)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Person
 from ..core.errors import InvalidInput
+from ..core.markdown import ATTACHMENT_SCHEME
 from ..core.scope import unit_in_scope
 from ..core.storage import storage_root
 from ..extensions import db
@@ -96,10 +97,19 @@ def resolver(module: Module):
     return resolve
 
 
+def markdown_snippet(item: Attachment) -> str:
+    """What an author pastes into a module to show the file: an image, or a link for the rest."""
+    target = f"{ATTACHMENT_SCHEME}{item.filename}"
+    return f"![{item.filename}]({target})" if item.mime.startswith("image/") else f"[{item.filename}]({target})"
+
+
 def may_view(person: Person, item: Attachment) -> bool:
-    """Staff of a program's instansi, or anyone a program using this version targets."""
+    """Authors of the course, staff of a program's instansi, or anyone a program using this version targets."""
+    from .authoring import may_read_course
     from .services import is_targeted
 
+    if may_read_course(person, item.module.version.course):
+        return True
     programs = db.session.scalars(select(Program).where(
         Program.course_version_id == item.module.version_id)).all()
     if person.is_staff and (person.scope_unit is None or any(unit_in_scope(person, p.instansi) for p in programs)

@@ -1,23 +1,50 @@
-"""Program operations for admins: create, edit targets and dates, publish."""
+"""Program operations for admins: load in scope, create, edit targets and dates, publish."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from ..accounts.models import Jenis, Person, Unit
+from ..accounts.models import ROLE_RANK, Jenis, Person, Role, Unit
 from ..core import audit
-from ..core.errors import InvalidInput
+from ..core.errors import InvalidInput, OutOfScope
+from ..core.scope import instansi_in_scope, unit_in_scope
 from ..extensions import db
+from .authoring import courses_for
 from .models import CourseVersion, Program, ProgramTarget, VersionStatus
 
 
+def get_program_for_admin(actor: Person, program_id: int) -> Program:
+    """Load a program by id for an admin of its instansi (or a superadmin); OutOfScope (404) otherwise."""
+    program = db.session.get(Program, program_id)
+    if program is None or actor.rank < ROLE_RANK[Role.ADMIN] or not unit_in_scope(actor, program.instansi):
+        raise OutOfScope()
+    return program
+
+
+def programs_for_admin(actor: Person) -> list[Program]:
+    """The programs of the instansi the actor manages, newest first."""
+    own = instansi_in_scope(actor).with_only_columns(Unit.id).order_by(None)
+    return db.session.scalars(select(Program).where(Program.instansi_id.in_(own))
+                              .order_by(Program.starts_on.desc(), Program.id.desc())).all()
+
+
+def usable_versions(actor: Person) -> list[CourseVersion]:
+    """Published versions of the courses the actor may read: what a new program can pin."""
+    course_ids = [course.id for course in courses_for(actor)]
+    return db.session.scalars(select(CourseVersion).where(
+        CourseVersion.course_id.in_(course_ids), CourseVersion.status == VersionStatus.PUBLISHED)
+        .order_by(CourseVersion.title, CourseVersion.number)).all()
+
+
 def _validate(instansi: Unit, title: str, version: CourseVersion, starts_on: date, ends_on: date,
-              targets: list[Unit], jenis: set[Jenis]) -> str:
+              targets: list[Unit], jenis: set[Jenis], *, pinned: bool = False) -> str:
+    """The common rules; ``pinned``: the program already uses this version (it may be archived since)."""
     title = " ".join((title or "").split())
     if not title:
         raise InvalidInput(_l("Judul program wajib diisi."))
-    if version.status != VersionStatus.PUBLISHED:
+    if version.status != VersionStatus.PUBLISHED and not pinned:
         raise InvalidInput(_l("Program hanya dapat memakai versi kursus yang sudah terbit."))
     if version.course.instansi_id not in (None, instansi.id):
         raise InvalidInput(_l("Kursus ini milik instansi lain."))
@@ -61,7 +88,8 @@ def update_program(actor: Person | None, program: Program, *, title: str, starts
                    version: CourseVersion | None = None) -> Program:
     """Change a program's title, dates and targets; its course version only while nobody started."""
     version = version or program.course_version
-    title = _validate(program.instansi, title, version, starts_on, ends_on, targets, jenis)
+    title = _validate(program.instansi, title, version, starts_on, ends_on, targets, jenis,
+                      pinned=version.id == program.course_version_id)
     if version.id != program.course_version_id:
         from .models import Enrollment
 
@@ -81,6 +109,7 @@ def update_program(actor: Person | None, program: Program, *, title: str, starts
 
 
 def set_published(actor: Person | None, program: Program, published: bool) -> Program:
+    """Open a program to its targets (from its start date) or hide it again."""
     program.published = published
     db.session.flush()
     audit.record(actor, "program.publish" if published else "program.unpublish", f"program:{program.id}")

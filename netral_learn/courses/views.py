@@ -1,4 +1,4 @@
-"""Learner pages: a program, its modules in order, attachments."""
+"""Learner pages: a program, its modules in order, attachments; admin pages register on bp too."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
@@ -65,3 +65,6 @@ def attachment(attachment_id: int, filename: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+from . import admin_views  # noqa: E402,F401  (admin routes on bp)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..accounts.forms import ActionForm
+from ..accounts.models import Role
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -17,6 +18,8 @@ def home():
     from ..core.i18n import local_today
     from ..courses.services import program_card, programs_for
 
+    if current_user.role == Role.WITNESS:  # a witness account only countersigns pacts
+        return redirect(url_for("pact.witness_list"))
     today = local_today(current_user)
     cards = [program_card(current_user, program, today) for program in programs_for(current_user)]
     return render_template("main/home.html", cards=cards)

@@ -79,11 +79,11 @@ def instansi_of(program: Program) -> Unit:
 def filled_pact(person: Person, program: Program, when: datetime) -> document.FilledPact:
     version, _ = program_pact(program)
     instansi = instansi_of(program)
-    values = document.placeholder_values(person, program, instansi, _place_name(instansi), when)
+    values = document.placeholder_values(person, program, instansi, place_name(instansi), when)
     return document.fill_version(version, values)
 
 
-def _place_name(instansi: Unit) -> str:
+def place_name(instansi: Unit) -> str:
     """'Pemerintah Kabupaten Paser' → 'Kabupaten Paser' for the place line of the closing."""
     return re.sub(r"^Pemerintah\s+", "", instansi.name)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
+from flask_babel import lazy_gettext as _l
+
 
 class NotEnoughQuestions(ValueError):
     """The bank cannot supply what the settings ask for."""
@@ -30,6 +32,25 @@ def draw_questions(bank: Mapping[str, Sequence[int]], count: int, per_tag: Mappi
         chosen.extend(rng.sample(rest, missing))
     rng.shuffle(chosen)
     return chosen
+
+
+def shortfalls(bank: Mapping[str, Sequence[int]], count: int, per_tag: Mapping[str, int]) -> list[tuple[str, object]]:
+    """Why the bank cannot supply this draw, as (setting, message) pairs; empty when it can."""
+    problems: list[tuple[str, object]] = []
+    wanted_by_tag = sum(per_tag.values())
+    if wanted_by_tag > count:
+        problems.append(("per_tag", _l("Jumlah soal per tag (%(sum)d) melebihi jumlah soal kuis (%(n)d).",
+                                       sum=wanted_by_tag, n=count)))
+    for tag, wanted in sorted(per_tag.items()):
+        have = len(bank.get(tag, ()))
+        if wanted > have:
+            problems.append(("per_tag", _l("Tag \u201c%(tag)s\u201d hanya memiliki %(have)d soal aktif; diminta %(want)d.",
+                                           tag=tag or "-", have=have, want=wanted)))
+    total = len({q for ids in bank.values() for q in ids})
+    if count > total:
+        problems.append(("question_count", _l("Bank soal hanya berisi %(have)d soal aktif; kuis meminta %(want)d.",
+                                              have=total, want=count)))
+    return problems
 
 
 def shuffled_options(option_ids: Sequence[int], question_type: str, rng: random.Random) -> list[int]:

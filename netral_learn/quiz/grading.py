@@ -1,11 +1,13 @@
 """Question types and scoring, as pure code (no database): a registry, one class per type.
 
-Each type knows how to validate a selection and how much credit (0–1) it earns. A new type
-touches this file only.
+Each type knows how an authored question must look (options and key), how to validate a
+selection and how much credit (0–1) it earns. A new type touches this file only.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+
+from flask_babel import lazy_gettext as _l
 
 
 class InvalidSelection(ValueError):
@@ -14,6 +16,15 @@ class InvalidSelection(ValueError):
 
 class QuestionKind:
     name = ""
+    label = ""
+    #: Words accepted for this type in an imported spreadsheet (lower case), besides ``name``.
+    words: tuple[str, ...] = ()
+
+    def check_key(self, options: Sequence[str], correct: Sequence[bool]) -> list[tuple[str, object]]:
+        """Problems of an authored question as (field, message); field is 'options' or 'correct'."""
+        if len(options) < 2:
+            return [("options", _l("Isi paling sedikit dua pilihan jawaban."))]
+        return []
 
     def clean(self, selected: Iterable[int], option_ids: Sequence[int]) -> list[int]:
         """Deduplicated selection in option order; unknown ids refused."""
@@ -28,6 +39,15 @@ class QuestionKind:
 
 class SingleChoice(QuestionKind):
     name = "single"
+    label = _l("Pilihan tunggal")
+    words = ("pilihan tunggal", "pilihan ganda", "pg")
+
+    def check_key(self, options, correct):
+        problems = super().check_key(options, correct)
+        if sum(map(bool, correct)) != 1:
+            problems.append(("correct", _l("Soal %(type)s harus memiliki tepat satu jawaban benar.",
+                                           type=self.label.lower())))
+        return problems
 
     def clean(self, selected, option_ids):
         chosen = super().clean(selected, option_ids)
@@ -41,6 +61,16 @@ class SingleChoice(QuestionKind):
 
 class TrueFalse(SingleChoice):
     name = "true_false"
+    label = _l("Benar/Salah")
+    words = ("benar/salah", "benar salah", "b/s", "true/false")
+    OPTIONS = ("Benar", "Salah")
+
+    def check_key(self, options, correct):
+        problems = super().check_key(options, correct)
+        if tuple(options) != self.OPTIONS:
+            problems.insert(0, ("options", _l("Pilihan soal benar/salah harus tepat \u201cBenar\u201d lalu "
+                                              "\u201cSalah\u201d.")))
+        return problems
 
 
 class MultipleAnswer(QuestionKind):
@@ -51,6 +81,18 @@ class MultipleAnswer(QuestionKind):
     """
 
     name = "multiple"
+    label = _l("Jawaban ganda")
+    words = ("jawaban ganda", "pilihan ganda kompleks", "pgk")
+
+    def check_key(self, options, correct):
+        problems = super().check_key(options, correct)
+        right = sum(map(bool, correct))
+        if right < 2:
+            problems.append(("correct", _l("Soal jawaban ganda harus memiliki paling sedikit dua jawaban benar.")))
+        elif right == len(options):
+            problems.append(("correct", _l("Sisakan paling sedikit satu pilihan yang salah; bila semua benar, "
+                                           "mencentang semuanya selalu mendapat nilai penuh.")))
+        return problems
 
     def credit(self, selected, correct, option_ids):
         chosen, right = set(selected), set(correct)
@@ -65,6 +107,15 @@ KINDS: dict[str, QuestionKind] = {k.name: k for k in (SingleChoice(), MultipleAn
 
 def kind_of(name: str) -> QuestionKind:
     return KINDS[str(name)]
+
+
+def kind_named(word: str) -> QuestionKind | None:
+    """The type a spreadsheet cell names (its code or one of its words, any case), or None."""
+    word = " ".join(str(word or "").lower().replace("_", " ").split())
+    for kind in KINDS.values():
+        if word in (kind.name.replace("_", " "), *kind.words):
+            return kind
+    return None
 
 
 def score_percent(credits: Sequence[float]) -> float:

@@ -135,3 +135,6 @@ def result(program_id: int, attempt_id: int):
         review=services.may_review(attempt, settings), best=services.best_score(current_user, program),
         check=services.can_start(current_user, program, AttemptKind.POST, now_utc()), form=ActionForm(),
     )
+
+
+from . import admin_views  # noqa: E402,F401  (admin routes on bp)

@@ -137,3 +137,10 @@ def test_next_parameter_cannot_redirect_off_site(client, factory):
     person = factory.person(factory.unit())
     response = client.post("/masuk?next=https://evil.example/", data={"nip": person.nip, "password": Factory.PASSWORD})
     assert response.headers["Location"] == "/"
+
+
+def test_non_asn_identifier_with_dots_logs_in(client, factory):
+    """Can a non-ASN person whose agency ID contains dots log in with it as imported?"""
+    factory.person(factory.unit(), jenis="NON_ASN", nip="TKK.2026.001")
+    response = client.post("/masuk", data={"nip": "tkk.2026.001", "password": Factory.PASSWORD})
+    assert response.status_code == 302

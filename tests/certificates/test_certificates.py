@@ -204,3 +204,18 @@ def test_concurrent_completions_get_unique_gap_free_numbers(app, world, factory)
     assert not errors, errors
     with app.app_context():
         assert sorted(c.seq for c in db.session.query(Certificate)) == list(range(1, 9))
+
+
+def test_two_instansi_may_use_the_same_number_pattern(app, world, factory):
+    """Do two regencies on one deployment both get 800/0001/… without colliding?"""
+    tree = world["tree"]
+    version_id = factory.course(modules=1)
+    factory.bank(version_id, count=6)
+    other_program = factory.program(tree["other"], version_id, title="Program Kota Lain")
+    factory.quiz_settings(other_program, question_count=3)
+    neighbour = factory.person(tree["other_opd"], name="Warga Kota Lain")
+    with app.test_request_context():
+        sign(world["learner"].id, world["program"])
+        sign(neighbour.id, other_program)
+        numbers = [c.number for c in db.session.query(Certificate).order_by(Certificate.id)]
+    assert numbers[0] == numbers[1] and numbers[0].startswith("800/0001/")

@@ -1,0 +1,51 @@
+"""``python -m bench [--only roster|login] [--rows N] [--logins N]``: run, then print the table.
+
+Exits with status 1 when a figure misses its target.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from netral_learn.accounts.roster import MAX_ROWS
+
+from . import login, roster_import
+from .harness import databases
+from .table import render
+
+SCENARIOS = {
+    "roster": lambda args, dbs: roster_import.run(dbs, args.rows),
+    "login": lambda args, dbs: login.run(dbs, args.logins),
+}
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Run the benchmarks, print a table.")
+    parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario (default: all)")
+    parser.add_argument("--rows", type=_positive, default=100_000, help="roster rows (default 100000)")
+    parser.add_argument("--logins", type=_positive, default=200, help="timed logins per database (default 200)")
+    args = parser.parse_args(argv)
+    if args.rows > MAX_ROWS:
+        parser.error(f"--rows: the import accepts at most {MAX_ROWS:,} rows")
+    targets = databases()
+    load_before = os.getloadavg()[0]
+    measurements = []
+    for name, scenario in SCENARIOS.items():
+        if args.only in (None, name):
+            measurements += scenario(args, targets)
+    print(render(measurements))
+    print(f"\nWall-clock figures; {os.cpu_count()} CPUs, 1-minute load average {load_before:.1f} before "
+          f"and {os.getloadavg()[0]:.1f} after (other work on the machine inflates them).")
+    return 1 if any(m.passed is False for m in measurements) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Tindak lanjut: the targeted people who have not completed a program, and where each one stopped.
+
+The stage is computed in SQL (a CASE over the enrollment's timestamps and the pact signature's
+status), so the list filters by stage, unit and jenis and pages in the database.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import Jenis, Person, Unit
+from ..certificates.models import Certificate
+from ..core.scope import subtree_clause
+from ..courses.models import Enrollment, Module, ModuleProgress, Program
+from ..extensions import db
+from ..pact.models import PactSignature, SignatureStatus
+from .funnel import JENIS_LABELS, population
+
+
+class Stage(enum.StrEnum):
+    """Where a person who has not completed stopped (values appear in URLs)."""
+
+    NOT_STARTED = "belum-mulai"
+    MODULES = "modul"
+    QUIZ = "kuis"
+    PACT = "pakta"
+    WITNESS = "saksi"
+    CERTIFICATE = "sertifikat"
+    REVOKED = "dicabut"
+
+
+STAGE_LABELS = {
+    Stage.NOT_STARTED: _l("Belum mulai"),
+    Stage.MODULES: _l("Membaca modul"),
+    Stage.QUIZ: _l("Kuis"),
+    Stage.PACT: _l("Pakta"),
+    Stage.WITNESS: _l("Menunggu saksi"),
+    Stage.CERTIFICATE: _l("Menunggu sertifikat"),
+    Stage.REVOKED: _l("Sertifikat dicabut"),
+}
+
+
+@dataclass
+class FollowupRow:
+    """One person in the list, with the facts the page, the exports and the reminders need."""
+
+    person_id: int
+    name: str
+    nip: str
+    jenis: Jenis
+    golongan: str | None
+    email: str | None
+    unit_name: str
+    stage: Stage
+    modules_done: int
+    best_score: float | None
+
+
+def module_count(program: Program) -> int:
+    """How many modules the program's course version has (the n of "modul x dari n")."""
+    return db.session.scalar(select(func.count(Module.id)).where(Module.version_id == program.course_version_id)) or 0
+
+
+def _stage_column(program: Program):
+    """SQL CASE naming the stage of a person of :func:`funnel.population`."""
+    awaiting = exists(select(PactSignature.id).where(
+        PactSignature.program_id == program.id, PactSignature.person_id == Person.id,
+        PactSignature.status == SignatureStatus.AWAITING_WITNESSES))
+    earlier = aliased(Certificate)  # the outer query already joins the valid certificate
+    revoked = exists(select(earlier.id).where(
+        earlier.program_id == program.id, earlier.person_id == Person.id, earlier.revoked_at.is_not(None)))
+    return case(
+        (Enrollment.id.is_(None), Stage.NOT_STARTED.value),
+        (Enrollment.modules_completed_at.is_(None), Stage.MODULES.value),
+        (Enrollment.quiz_passed_at.is_(None), Stage.QUIZ.value),
+        (and_(Enrollment.pact_signed_at.is_(None), awaiting), Stage.WITNESS.value),
+        (Enrollment.pact_signed_at.is_(None), Stage.PACT.value),
+        (revoked, Stage.REVOKED.value),
+        else_=Stage.CERTIFICATE.value,
+    )
+
+
+def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, jenis: Jenis | None = None):
+    """SELECT of the people under ``unit`` who have no valid certificate yet, by unit and name."""
+    done = (select(func.count(ModuleProgress.id)).join(Module, Module.id == ModuleProgress.module_id)
+            .where(ModuleProgress.enrollment_id == Enrollment.id, ModuleProgress.completed_at.is_not(None),
+                   Module.version_id == program.course_version_id)
+            .scalar_subquery())
+    stage_column = _stage_column(program)
+    query = population(
+        program, unit, Person.id, Person.name, Person.nip, Person.jenis, Person.golongan, Person.email,
+        Unit.name, stage_column.label("stage"), func.coalesce(done, 0), Enrollment.quiz_best_score,
+    ).where(Certificate.id.is_(None)).order_by(Unit.name, Unit.id, Person.name, Person.id)
+    if stage is not None:
+        query = query.where(stage_column == stage.value)
+    if jenis is not None:
+        query = query.where(Person.jenis == jenis)
+    return query
+
+
+def _rows(result) -> list[FollowupRow]:
+    return [FollowupRow(person_id, name, nip, Jenis(jenis), golongan, email, unit_name, Stage(stage), int(done or 0),
+                        score) for person_id, name, nip, jenis, golongan, email, unit_name, stage, done, score in result]
+
+
+def iter_rows(query, batch: int = 1000):
+    """Every row of a follow-up query, fetched ``batch`` at a time (for exports and reminders)."""
+    result = db.session.execute(query.execution_options(yield_per=batch))
+    for chunk in result.partitions():
+        yield from _rows(chunk)
+
+
+@dataclass
+class RowPage:
+    """One page of rows, shaped like Flask-SQLAlchemy's Pagination for the ``pagination`` macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def count_rows(query) -> int:
+    """How many rows a follow-up query returns (a COUNT over it)."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def page_of(query, page: int, per_page: int) -> RowPage:
+    """Rows of ``page`` (1-based; out-of-range pages clamp to the last)."""
+    total = count_rows(query)
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    items = _rows(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)))
+    return RowPage(items, page, per_page, total)
+
+
+def stage_counts(program: Program, unit: Unit) -> dict[Stage, int]:
+    """How many people stopped at each stage (one GROUP BY)."""
+    stage_column = _stage_column(program).label("stage")
+    query = (population(program, unit, stage_column, func.count(Person.id))
+             .where(Certificate.id.is_(None)).group_by(stage_column))
+    counts = {Stage(stage): int(n) for stage, n in db.session.execute(query)}
+    return {stage: counts.get(stage, 0) for stage in Stage}
+
+
+def where_stopped(row: FollowupRow, modules: int) -> str:
+    """'Belum mulai', 'Modul 2 dari 5', 'Kuis', 'Pakta', 'Menunggu saksi', 'Menunggu sertifikat', …"""
+    if row.stage == Stage.MODULES:
+        return str(_l("Modul %(done)d dari %(total)d", done=row.modules_done, total=modules))
+    return str(STAGE_LABELS[row.stage])
+
+
+EXPORT_HEADERS = (_l("Nama"), _l("NIP / ID"), _l("Jenis"), _l("Golongan"), _l("Unit kerja"), _l("Email"),
+                  _l("Berhenti di"), _l("Nilai kuis terbaik"))
+EXPORT_WIDTHS = (32, 22, 10, 10, 36, 30, 22, 12)
+
+
+def export_rows(rows, modules: int):
+    """Follow-up rows as plain cell values, in EXPORT_HEADERS order."""
+    for row in rows:
+        yield [row.name, row.nip, str(JENIS_LABELS[row.jenis]), row.golongan or "", row.unit_name, row.email or "",
+               where_stopped(row, modules), row.best_score if row.best_score is not None else ""]
+
+
+def unit_choices(unit: Unit) -> list[tuple[int, str]]:
+    """(id, name with its path below ``unit``) of the active units in ``unit``'s subtree."""
+    units = db.session.scalars(select(Unit).where(subtree_clause(Unit.path, unit.path), Unit.active.is_(True))).all()
+    names = {u.id: u.name for u in units}
+    labels = []
+    for u in units:
+        parts = [names[i] for i in u.ancestor_ids if i in names]
+        labels.append((u.id, " › ".join(parts)))
+    return sorted(labels, key=lambda item: item[1].lower())

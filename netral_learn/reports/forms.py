@@ -1,0 +1,36 @@
+"""Forms of the report pages: GET pickers and filters (no CSRF), and the reminder POST button."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+
+from ..accounts.forms import JENIS_CHOICES, select_choices
+from .followup import STAGE_LABELS
+
+
+class ReportForm(FlaskForm):
+    """Program picker of the dashboard; the unit rides along so a drill-down survives a switch."""
+
+    class Meta:
+        csrf = False
+
+    program = SelectField(_l("Program"), coerce=str, validate_choice=False)
+    unit = HiddenField()
+
+
+class FollowupFilterForm(FlaskForm):
+    """Filters of the follow-up list."""
+
+    class Meta:
+        csrf = False
+
+    program = HiddenField()
+    unit = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)
+    step = SelectField(_l("Berhenti di"), validate_choice=False, choices=select_choices(
+        [("", _l("Semua tahap"))] + [(stage.value, label) for stage, label in STAGE_LABELS.items()]))
+    jenis = SelectField(_l("Jenis pegawai"), choices=select_choices(JENIS_CHOICES), validate_choice=False)
+
+
+class SendRemindersForm(FlaskForm):
+    """The 'send' button of the reminder dry-run page (CSRF only)."""
