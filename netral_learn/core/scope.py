@@ -102,16 +102,6 @@ def instansi_in_scope(actor: Person) -> Select:
     return units_in_scope(actor).where(Unit.parent_id.is_(None)).order_by(Unit.name)
 
 
-def get_program(actor: Person, program_id: int):
-    """A program of an instansi the admin manages; OutOfScope (404) otherwise."""
-    from ..courses.models import Program
-
-    program = db.session.get(Program, program_id)
-    if program is None or actor.rank < ROLE_RANK[Role.ADMIN] or not unit_in_scope(actor, program.instansi):
-        raise OutOfScope()
-    return program
-
-
 def requires(minimum: Role):
     """View decorator: logged in, and at least ``minimum`` role (403 otherwise)."""
     from functools import wraps

@@ -14,10 +14,10 @@ from flask_login import current_user
 from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role
 from ..core.clock import now_utc
-from ..core.scope import get_program, get_unit, instansi_in_scope, requires
+from ..core.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
 from ..courses.models import Program
-from ..courses.programs import programs_for_admin
+from ..courses.programs import get_program_for_admin, programs_for_admin
 from ..extensions import db
 from . import services
 from . import templates_admin as admin
@@ -185,7 +185,7 @@ def _program_page(program: Program, form: ProgramPactForm, new_form: NewWitnessF
 @bp.route("/admin/program/<int:program_id>/pakta", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def admin_program_pact(program_id: int):
-    program = get_program(current_user, program_id)
+    program = get_program_for_admin(current_user, program_id)
     candidates = admin.witness_candidates(current_user, program)
     form = _pact_form(program, candidates, prefill=request.method != "POST")
     error = None
@@ -209,7 +209,7 @@ def admin_program_pact(program_id: int):
 @bp.route("/admin/program/<int:program_id>/pakta/saksi-baru", methods=["POST"])
 @requires(Role.ADMIN)
 def admin_new_witness(program_id: int):
-    program = get_program(current_user, program_id)
+    program = get_program_for_admin(current_user, program_id)
     new_form = NewWitnessForm(prefix="new")
     created, error = None, None
     if new_form.validate_on_submit():
