@@ -19,7 +19,6 @@ from ..accounts.models import Role, Unit
 from ..accounts.roster import error_report_csv
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import requires
-from ..courses.programs import get_program_for_admin
 from ..core.storage import StagedUpload
 from ..courses import authoring, programs
 from ..extensions import db
@@ -245,7 +244,7 @@ def bank_template(fmt: str):
 @bp.route("/admin/program/<int:program_id>/kuis", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def program_settings(program_id: int):
-    program = get_program_for_admin(current_user, program_id)
+    program = programs.get_program_for_admin(current_user, program_id)
     available = services.bank_by_tag(bank.course_of(program))
     form = QuizSettingsForm()
     if request.method == "GET":
