@@ -1,4 +1,4 @@
-"""``python -m bench [--only roster|login] [--rows N] [--logins N]``: run, then print the table.
+"""``python -m bench [--only roster|login|certificates] [--rows N] [--logins N] [--certificates N]``: run, print the table.
 
 Exits with status 1 when a figure misses its target.
 """
@@ -10,13 +10,14 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import login, roster_import
+from . import certificates, login, roster_import
 from .harness import databases
 from .table import render
 
 SCENARIOS = {
     "roster": lambda args, dbs: roster_import.run(dbs, args.rows),
     "login": lambda args, dbs: login.run(dbs, args.logins),
+    "certificates": lambda args, dbs: certificates.run(dbs[:1], args.certificates),
 }
 
 
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario (default: all)")
     parser.add_argument("--rows", type=_positive, default=100_000, help="roster rows (default 100000)")
     parser.add_argument("--logins", type=_positive, default=200, help="timed logins per database (default 200)")
+    parser.add_argument("--certificates", type=_positive, default=1000,
+                        help="certificates in the ZIP benchmark (default 1000; runs on SQLite)")
     args = parser.parse_args(argv)
     if args.rows > MAX_ROWS:
         parser.error(f"--rows: the import accepts at most {MAX_ROWS:,} rows")
