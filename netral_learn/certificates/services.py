@@ -28,7 +28,9 @@ from ..core.storage import storage_root, write_new_file
 from ..courses.models import Enrollment, Program
 from ..extensions import db
 from ..pact.document import qr_data_uri, sha256_hex
-from ..pact.services import mask_name, mask_nip, new_verify_code
+from ..pact.services import mask_name, mask_nip
+from ..verify.registry import canonical_code
+from ..verify.registry import new_code as new_verify_code
 from . import numbering
 from .models import Certificate, CertificateCounter, CertificateSettings
 
@@ -271,11 +273,8 @@ def get_certificate_for_staff(actor: Person, certificate_id: int) -> Certificate
 # --- verification --------------------------------------------------------------------------
 
 def find_by_code(code: str) -> Certificate | None:
-    cleaned = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
-    if len(cleaned) != 16:
-        return None
-    return db.session.scalar(select(Certificate).where(
-        Certificate.verify_code == "-".join(cleaned[i:i + 4] for i in range(0, 16, 4))))
+    canonical = canonical_code(code)
+    return db.session.scalar(select(Certificate).where(Certificate.verify_code == canonical)) if canonical else None
 
 
 def check_upload(certificate: Certificate, data: bytes) -> dict:

@@ -7,7 +7,6 @@ entry. Re-authentication uses the account's password and counts failures like a 
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
 from ..courses.progress import Step
 from ..extensions import db
+from ..verify.registry import canonical_code, new_code
 from . import document
 from .models import (
     PactSignature,
@@ -37,7 +37,6 @@ from .models import (
 )
 
 DEFAULT_TEMPLATE_SLUG = "pakta-netralitas"
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _TITLE_WORDS = re.compile(r"^(h|hj|dr|drs|dra|ir|prof|kh|h\.|hj\.)\.?$", re.IGNORECASE)
 MAX_DRAWN_SIGNATURE = 60_000  # characters of data URL
 
@@ -103,10 +102,7 @@ def name_matches(typed: str, full_name: str) -> bool:
                                          normalize_name(without_titles)}
 
 
-def new_verify_code() -> str:
-    """16 characters without look-alikes, in groups of four (80 bits: unguessable)."""
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+new_verify_code = new_code
 
 
 def _reauthenticate(person: Person, password: str) -> None:
@@ -294,11 +290,8 @@ def mask_nip(nip: str) -> str:
 
 
 def find_by_code(code: str) -> PactSignature | None:
-    cleaned = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
-    if len(cleaned) != 16:
-        return None
-    return db.session.scalar(select(PactSignature).where(
-        PactSignature.verify_code == "-".join(cleaned[i:i + 4] for i in range(0, 16, 4))))
+    canonical = canonical_code(code)
+    return db.session.scalar(select(PactSignature).where(PactSignature.verify_code == canonical)) if canonical else None
 
 
 def check_uploaded_pdf(signature: PactSignature, data: bytes) -> dict:

@@ -27,3 +27,24 @@ def lookup(code: str) -> Verification | None:
         if result is not None:
             return result
     return None
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    """16 characters without look-alikes, in groups of four (80 bits: unguessable)."""
+    import secrets
+
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def canonical_code(code: str) -> str | None:
+    """A code as typed (any case, spaces, missing dashes) in its stored form, or None if malformed."""
+    import re
+
+    cleaned = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+    if len(cleaned) != 16:
+        return None
+    return "-".join(cleaned[i:i + 4] for i in range(0, 16, 4))
