@@ -116,3 +116,15 @@ def test_staff_role_does_not_bypass_the_order(client, factory, setup, login_as):
     admin = factory.person(tree["a"], role=Role.ADMIN, scope=tree["root"])
     login_as(admin)
     assert client.get(f"/program/{setup['program']}/modul/2").status_code == 403
+
+
+def test_module_page_is_light_for_a_3g_phone(app, client, setup, login_as):
+    """Is a module page with its stylesheet and scripts under 100 KB (attachments aside)?"""
+    import re as _re
+
+    login_as(setup["learner"])
+    page = client.get(f"/program/{setup['program']}/modul/1")
+    html = page.get_data(as_text=True)
+    assets = _re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js|svg))"', html)
+    total = len(page.data) + sum(len(client.get(url).data) for url in set(assets))
+    assert total < 100 * 1024, total
