@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
 from ..core.clock import now_utc
-from ..core.errors import InvalidInput
 from ..core.scope import requires
+from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
 from ..extensions import db
@@ -115,20 +115,20 @@ def staff_pdf(certificate_id: int):
     return _send(services.get_certificate_for_staff(current_user, certificate_id))
 
 
+def _flash_outcome(action, success: str) -> None:
+    """Run one admin action in its own commit and tell the admin how it went."""
+    _result, error = attempt(action)
+    flash(str(error) if error else success, "error" if error else "success")
+
+
 @bp.route("/admin/sertifikat/<int:certificate_id>/terbitkan-ulang", methods=["POST"])
 @requires(Role.ADMIN)
 def reissue(certificate_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     certificate = services.get_certificate_for_staff(current_user, certificate_id)
-    try:
-        services.reissue(current_user, certificate, now_utc())
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Sertifikat diterbitkan ulang dengan nomor yang sama."), "success")
+    _flash_outcome(lambda: services.reissue(current_user, certificate, now_utc()),
+                   _("Sertifikat diterbitkan ulang dengan nomor yang sama."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
 
 
@@ -140,14 +140,8 @@ def revoke(certificate_id: int):
     if not form.validate_on_submit():
         flash(_("Tuliskan alasan pencabutan."), "error")
         return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
-    try:
-        services.revoke(current_user, certificate, form.reason.data, now_utc())
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Sertifikat dicabut."), "success")
+    _flash_outcome(lambda: services.revoke(current_user, certificate, form.reason.data, now_utc()),
+                   _("Sertifikat dicabut."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
 
 

@@ -8,11 +8,17 @@ from .errors import InvalidInput
 
 
 def attempt(action: Callable):
-    """(result, None) after committing, or (None, message) after rolling back a broken rule."""
+    """(result, None) after committing, or (None, message) after a broken rule.
+
+    A broken rule rolls back, unless the error says its work must stay (``keep_work``: a failed
+    re-authentication still counts towards the account lock)."""
     try:
         result = action()
     except InvalidInput as exc:
-        db.session.rollback()
+        if getattr(exc, "keep_work", False):
+            db.session.commit()
+        else:
+            db.session.rollback()
         return None, exc.message
     db.session.commit()
     return result, None

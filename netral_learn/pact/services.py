@@ -47,7 +47,9 @@ class AlreadySigned(DomainError):
 
 
 class WrongPassword(InvalidInput):
-    """Re-authentication failed; the view commits so the failure still counts."""
+    """Re-authentication failed; the failure counter is committed all the same."""
+
+    keep_work = True
 
 
 class PactNotConfigured(DomainError):

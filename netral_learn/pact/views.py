@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..core.clock import now_utc
-from ..core.errors import InvalidInput, OutOfScope
 from ..core.scope import get_person, requires
+from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
 from ..extensions import db
@@ -41,16 +41,8 @@ def sign(program_id: int):
         sign_request = services.SignRequest(agreed, form.typed_name.data, form.password.data,
                                             form.drawn_signature.data or None, request.remote_addr,
                                             request.user_agent.string)
-        try:
-            services.sign_pact(current_user, program, sign_request, now_utc())
-        except services.WrongPassword as exc:
-            db.session.commit()  # the failed re-authentication counts towards the lock
-            error = exc.message
-        except InvalidInput as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        _signed, error = attempt(lambda: services.sign_pact(current_user, program, sign_request, now_utc()))
+        if error is None:
             flash(_("Pakta integritas berhasil ditandatangani."), "success")
             return redirect(url_for("pact.sign", program_id=program.id))
     witnesses = services.program_pact(program)[1]
@@ -88,13 +80,8 @@ def revoke(signature_id: int):
     form = RevokeForm()
     error = None
     if form.validate_on_submit():
-        try:
-            services.revoke(current_user, signature, form.reason.data, now_utc())
-        except InvalidInput as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        _revoked, error = attempt(lambda: services.revoke(current_user, signature, form.reason.data, now_utc()))
+        if error is None:
             flash(_("Pakta dicabut. Halaman verifikasi kini menyatakannya dicabut."), "success")
             return redirect(url_for("accounts.person_detail", person_id=person.id))
     return render_template("pact/revoke.html", signature=signature, person=person, form=form, error=error)
@@ -115,18 +102,10 @@ def witness_sign(signature_id: int):
     form = WitnessForm(text_sha256=signature.text_sha256)
     error = None
     if form.validate_on_submit():
-        try:
-            services.witness_sign(current_user, signature_id, text_sha256=form.text_sha256.data,
-                                  typed_name=form.typed_name.data, password=form.password.data,
-                                  ip=request.remote_addr, user_agent=request.user_agent.string, now=now_utc())
-        except services.WrongPassword as exc:
-            db.session.commit()
-            error = exc.message
-        except InvalidInput as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        _signed, error = attempt(lambda: services.witness_sign(
+            current_user, signature_id, text_sha256=form.text_sha256.data, typed_name=form.typed_name.data,
+            password=form.password.data, ip=request.remote_addr, user_agent=request.user_agent.string, now=now_utc()))
+        if error is None:
             flash(_("Tanda tangan saksi tersimpan."), "success")
             return redirect(url_for("pact.witness_list"))
     done = any(w.witness_id == role.id for w in signature.witness_signatures)
