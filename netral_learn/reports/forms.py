@@ -34,3 +34,7 @@ class FollowupFilterForm(FlaskForm):
 
 class SendRemindersForm(FlaskForm):
     """The 'send' button of the reminder dry-run page (CSRF only)."""
+
+
+class RecountForm(FlaskForm):
+    """The 'count again now' button of the dashboard (CSRF only)."""

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
+from sqlalchemy import and_, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Jenis, Person, Role, Unit
@@ -125,33 +125,37 @@ def path_upper(path_column):
     return func.substr(path_column, 1, func.length(path_column) - 1).concat(literal("0"))
 
 
-def population(program: Program, unit: Unit, *columns):
-    """SELECT ``columns`` FROM the people the program targets inside ``unit``'s subtree, each joined
-    to their unit, their enrollment and their valid certificate (outer joins: one row per person)."""
+def journeys(program: Program, *columns):
+    """SELECT ``columns`` FROM the program's active, non-witness people of a targeted jenis, each
+    outer-joined to their enrollment and their valid certificate (one row per person); callers
+    add which units count."""
     return (
         select(*columns).select_from(Person)
-        .join(Unit, Unit.id == Person.unit_id)
         .outerjoin(Enrollment, and_(Enrollment.person_id == Person.id, Enrollment.program_id == program.id))
         .outerjoin(Certificate, and_(Certificate.person_id == Person.id, Certificate.program_id == program.id,
                                      Certificate.revoked_at.is_(None)))
-        .where(Person.active.is_(True), Person.role != Role.WITNESS,
-               Person.jenis.in_(sorted(program.jenis_set)), subtree_clause(Unit.path, unit.path),
-               targeted_people_clause(program.id))
+        .where(Person.active.is_(True), Person.role != Role.WITNESS, Person.jenis.in_(sorted(program.jenis_set)))
     )
 
 
-def _measures() -> list:
+def population(program: Program, unit: Unit, *columns):
+    """:func:`journeys` of the people the program targets inside ``unit``'s subtree."""
+    return (journeys(program, *columns).join(Unit, Unit.id == Person.unit_id)
+            .where(subtree_clause(Unit.path, unit.path), targeted_people_clause(program.id)))
+
+
+def measures_sql() -> list:
     """The aggregate columns of a funnel row, in FunnelRow's field order."""
     best, pre = Enrollment.quiz_best_score, Enrollment.pretest_score
     paired = and_(best.is_not(None), pre.is_not(None))
-    bands = [func.coalesce(func.sum(case((and_(best >= low, best < high) if high else best >= low, 1), else_=0)), 0)
+    bands = [func.count().filter(and_(best >= low, best < high) if high else best >= low)
              for low, high, _label in SCORE_BANDS]
     return [
         func.count(Person.id), func.count(Enrollment.id), func.count(Enrollment.modules_completed_at),
         func.count(Enrollment.quiz_passed_at), func.count(Enrollment.pact_signed_at), func.count(Certificate.id),
         func.count(best), func.coalesce(func.sum(best), 0), *bands,
-        func.coalesce(func.sum(case((paired, 1), else_=0)), 0), func.coalesce(func.sum(case((paired, pre))), 0),
-        func.coalesce(func.sum(case((paired, best))), 0),
+        func.count().filter(paired), func.coalesce(func.sum(pre).filter(best.is_not(None)), 0),
+        func.coalesce(func.sum(best).filter(pre.is_not(None)), 0),
     ]
 
 
@@ -185,16 +189,23 @@ class Breakdown:
     by_golongan: list[FunnelRow]
 
 
-def breakdown(program: Program, unit: Unit) -> Breakdown:
-    """Counts per direct child of ``unit`` (its whole subtree; people placed in ``unit`` itself
-    last), per jenis and per golongan, from one GROUP BY over (child path prefix, jenis, golongan)."""
+def exact_cells(program: Program, unit: Unit):
+    """Subquery (prefix, jenis, golongan, m0…) counted from the people themselves."""
     prefix = child_prefix(unit)
-    measures = [column.label(f"m{i}") for i, column in enumerate(_measures())]
-    cells = (population(program, unit, prefix.label("prefix"), Person.jenis.label("jenis"),
-                        Person.golongan.label("golongan"), *measures)
-             .group_by(prefix, Person.jenis, Person.golongan).subquery())
+    measures = [column.label(f"m{i}") for i, column in enumerate(measures_sql())]
+    return (population(program, unit, prefix.label("prefix"), Person.jenis.label("jenis"),
+                       Person.golongan.label("golongan"), *measures)
+            .group_by(prefix, Person.jenis, Person.golongan).subquery())
+
+
+def breakdown(program: Program, unit: Unit, cells=None) -> Breakdown:
+    """Counts per direct child of ``unit`` (its whole subtree; people placed in ``unit`` itself
+    last), per jenis and per golongan, from one GROUP BY over (child path prefix, jenis, golongan):
+    :func:`exact_cells` unless another source of the same columns is given."""
+    cells = exact_cells(program, unit) if cells is None else cells
     child = aliased(Unit)
-    query = (select(child.id, child.name, cells.c.jenis, cells.c.golongan, *[cells.c[m.name] for m in measures])
+    measure_columns = [column for column in cells.c if column.name.startswith("m")]
+    query = (select(child.id, child.name, cells.c.jenis, cells.c.golongan, *measure_columns)
              .select_from(cells).outerjoin(child, and_(child.path == cells.c.prefix, child.parent_id == unit.id)))
     by_child, by_jenis, by_golongan, names = {}, {}, {}, {}
     for child_id, name, jenis, golongan, *values in db.session.execute(query):
@@ -241,7 +252,7 @@ def golongan_sort_key(golongan: str | None) -> tuple:
     return (0, number, (match.group(2) or "").lower())
 
 
-def _local_day(column, zone: str):
+def local_day(column, zone: str):
     """SQL: the calendar day of a UTC timestamp in ``zone`` (Indonesia keeps no summer time)."""
     if _is_postgres():
         return func.date(func.timezone(zone, column))
@@ -249,17 +260,20 @@ def _local_day(column, zone: str):
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
+def step_times() -> dict:
+    """The column holding when each step was reached."""
+    return {"started": Enrollment.started_at, "modules": Enrollment.modules_completed_at,
+            "quiz": Enrollment.quiz_passed_at, "pact": Enrollment.pact_signed_at, "certificate": Certificate.issued_at}
+
+
 def daily_counts(program: Program, unit: Unit, zone: str) -> dict[str, dict[date, int]]:
     """Per step, how many people of the population reached it on each local day (one statement:
     the population's step times in a CTE, read once per step)."""
-    reached = population(
-        program, unit, Enrollment.started_at.label("started"), Enrollment.modules_completed_at.label("modules"),
-        Enrollment.quiz_passed_at.label("quiz"), Enrollment.pact_signed_at.label("pact"),
-        Certificate.issued_at.label("certificate"),
-    ).where(Enrollment.id.is_not(None)).cte("reached")
+    reached = population(program, unit, *(column.label(step) for step, column in step_times().items())
+                         ).where(Enrollment.id.is_not(None)).cte("reached")
     parts = []
     for step in STEPS:
-        day = _local_day(reached.c[step], zone).label("day")
+        day = local_day(reached.c[step], zone).label("day")
         parts.append(select(literal(step).label("step"), day, func.count().label("n"))
                      .where(reached.c[step].is_not(None)).group_by(literal_column("day")))
     result: dict[str, dict[date, int]] = {step: {} for step in STEPS}
@@ -293,12 +307,22 @@ def instansi_zone(program: Program) -> str:
     return program.instansi.timezone or DEFAULT_ZONE
 
 
-def build_report(program: Program, unit: Unit, now: datetime) -> FunnelReport:
-    """The whole funnel of ``program`` under ``unit`` as of ``now`` (the caller checked scope)."""
+def assemble_report(program: Program, unit: Unit, as_of: datetime, parts: Breakdown,
+                    daily: dict[str, dict[date, int]], now: datetime) -> FunnelReport:
+    """The report from its breakdown and daily counts; the line ends at the totals (which a
+    snapshot may have counted more recently than its day-by-day history)."""
     zone = instansi_zone(program)
-    parts = breakdown(program, unit)
-    days, cumulative = cumulative_series(program, daily_counts(program, unit, zone),
-                                         now.astimezone(ZoneInfo(zone)).date())
-    return FunnelReport(program=program, unit=unit, as_of=now, zone=zone,
-                        total=combine(parts.children, unit.id, unit.name), children=parts.children,
+    total = combine(parts.children, unit.id, unit.name)
+    days, cumulative = cumulative_series(program, daily, now.astimezone(ZoneInfo(zone)).date())
+    for step, values in cumulative.items():
+        if values:
+            values[-1] = total.count(step)
+    return FunnelReport(program=program, unit=unit, as_of=as_of, zone=zone, total=total, children=parts.children,
                         by_jenis=parts.by_jenis, by_golongan=parts.by_golongan, days=days, cumulative=cumulative)
+
+
+def build_report(program: Program, unit: Unit, now: datetime) -> FunnelReport:
+    """The whole funnel of ``program`` under ``unit`` counted now, from the people themselves
+    (the caller checked scope)."""
+    daily = daily_counts(program, unit, instansi_zone(program))
+    return assemble_report(program, unit, now, breakdown(program, unit), daily, now)

@@ -13,6 +13,7 @@ from ..core.scope import get_unit, scope_path, subtree_clause
 from ..courses.models import Program, ProgramTarget
 from ..extensions import db
 from .funnel import path_upper
+from .models import FunnelSnapshot  # noqa: F401 - registers the report tables
 
 
 def _programs_query(actor: Person):
@@ -70,3 +71,12 @@ def breadcrumb(actor: Person, unit: Unit) -> list[Unit]:
     ids = unit.ancestor_ids
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return [units[i] for i in ids if i in units and units[i].path.startswith(top)]
+
+
+def funnel_report(program: Program, unit: Unit):
+    """The funnel of ``program`` under ``unit`` for display (dashboard, API); the caller checked
+    scope. Read from the program's snapshot: ``as_of`` says when the figures were counted, never
+    more than REPORT_MAX_AGE seconds ago (see :mod:`.snapshot`)."""
+    from .snapshot import current_report
+
+    return current_report(program, unit)

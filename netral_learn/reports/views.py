@@ -14,11 +14,13 @@ from ..core.errors import OutOfScope
 from ..core.i18n import format_datetime_zone
 from ..core.scope import requires
 from ..extensions import db
-from . import exports, followup, funnel, reminders, services
-from .forms import FollowupFilterForm, ReportForm, SendRemindersForm
+from . import exports, followup, funnel, reminders, services, snapshot
+from .forms import FollowupFilterForm, RecountForm, ReportForm, SendRemindersForm
 
 bp = Blueprint("reports", __name__)
 
+#: A recount asked for within this many seconds of the last one shows that one (no pile-up of clicks).
+RECOUNT_FRESHER_THAN = 5
 #: Spooled exports stay in memory up to this size, then move to a temporary file.
 _SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -64,12 +66,26 @@ def dashboard():
     if program is None:
         return render_template("reports/dashboard.html", form=form, report=None)
     form.program.data, form.unit.data = str(program.id), str(unit.id)
-    report = funnel.build_report(program, unit, now_utc())
+    report = services.funnel_report(program, unit)
     return render_template(
-        "reports/dashboard.html", form=form, report=report, program=program, unit=unit,
+        "reports/dashboard.html", form=form, report=report, program=program, unit=unit, recount_form=RecountForm(),
         crumbs=services.breadcrumb(current_user, unit), as_of=format_datetime_zone(report.as_of, report.zone),
         steps=funnel.STEPS, step_labels=funnel.STEP_LABELS, score_bands=funnel.SCORE_BANDS,
         chart_data=_chart_data(report))
+
+
+@bp.route("/laporan/hitung-ulang", methods=["POST"])
+@requires(Role.OPERATOR)
+def recount():
+    """Count the chosen program again now (the page otherwise shows figures up to a minute old)."""
+    programs, program, unit = _selection()
+    if program is None or not RecountForm().validate_on_submit():
+        flash(_("Permintaan tidak sah. Muat ulang halaman lalu coba lagi."), "error")
+    else:
+        snapshot.refresh(program, fresher_than=RECOUNT_FRESHER_THAN)
+        flash(_("Angka laporan sudah dihitung ulang."), "success")
+    return redirect(url_for("reports.dashboard", program=program.id if program else None,
+                            unit=unit.id if unit else None))
 
 
 def _chart_data(report: funnel.FunnelReport) -> dict:

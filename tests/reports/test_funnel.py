@@ -22,7 +22,7 @@ from netral_learn.courses.models import (
     VersionStatus,
 )
 from netral_learn.extensions import db
-from netral_learn.reports import funnel
+from netral_learn.reports import funnel, snapshot
 from netral_learn.reports.funnel import SCORE_BANDS, STEPS
 
 from .conftest import START, add_certificate, add_journey
@@ -188,6 +188,13 @@ def test_funnel_matches_a_brute_force_count(app, spec):
             assert report.total.targeted == sum(item["targeted"] for item in expected["children"].values())
             for step in STEPS:
                 assert report.cumulative[step][-1] == sum(expected_daily[step].values())
+            # The snapshot (per-unit cells and history, summed per subtree) gives the same figures.
+            snapshot.refresh(program, history=True)
+            counted = funnel.breakdown(program, chosen, cells=snapshot.snapshot_cells(program, chosen))
+            assert _actual(counted.children) == expected["children"]
+            assert _actual(counted.by_jenis) == expected["jenis"]
+            assert _actual(counted.by_golongan) == expected["golongan"]
+            assert snapshot.snapshot_daily(program, chosen) == expected_daily
         finally:
             wipe(app)
 

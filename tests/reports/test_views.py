@@ -28,6 +28,8 @@ MATRIX = [
     ("GET", "/laporan/tindak-lanjut.xlsx?program={program}", [302, 403, 200, 200, 200, 404, 200]),
     ("GET", "/laporan/tindak-lanjut/pengingat?program={program}&unit={a}", [302, 403, 200, 404, 200, 404, 200]),
     ("POST", "/laporan/tindak-lanjut/pengingat?program={program}&unit={b}", [302, 403, 404, 302, 302, 404, 302]),
+    ("POST", "/laporan/hitung-ulang?program={program}&unit={a}", [302, 403, 302, 404, 302, 404, 302]),
+    ("GET", "/laporan/hitung-ulang?program={program}", [405, 405, 405, 405, 405, 405, 405]),
 ]
 
 

@@ -1,0 +1,210 @@
+"""Funnel figures for any subtree in milliseconds, never more than a minute old.
+
+A refresh recounts a whole program from the people themselves (one GROUP BY over person,
+enrollment and certificate) into per-unit cells (:mod:`.models`); a report adds up the cells of
+the chosen subtree. Freshness, per program:
+
+* counted less than ``REPORT_REFRESH_AFTER`` seconds ago (30): shown as is;
+* older than that: shown as is, and a recount is queued (RQ, or inline without Redis);
+* older than ``REPORT_MAX_AGE`` (60) — nobody looked for a while — recounted before it is shown.
+
+The day-by-day history behind the progress line changes only through corrections (a person
+moved or deactivated, a certificate revoked), so it is recounted every ``REPORT_HISTORY_MAX_AGE``
+seconds (600) and at each new local day; the line's last point is always the fresh total.
+Two refreshes of one program never interleave: each locks the program's snapshot row first,
+and one that finds the count fresher than it needs returns at once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import case, delete, func, insert, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import Person, Unit
+from ..core.clock import now_utc
+from ..core.scope import subtree_clause
+from ..courses.models import Enrollment, Program, ProgramTarget
+from ..extensions import db
+from . import funnel
+from .models import FunnelCell, FunnelDay, FunnelSnapshot
+
+logger = logging.getLogger("netral_learn.reports")
+
+#: FunnelCell's measure columns in the order of funnel.measures_sql() (FunnelRow's field order).
+MEASURES = ("targeted", "started", "modules", "quiz", "pact", "certificate", "scored", "score_sum",
+            "band_0", "band_1", "band_2", "band_3", "band_4", "paired", "pre_sum", "post_sum")
+
+
+def _setting(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+def _age(moment: datetime | None, now: datetime) -> float:
+    return float("inf") if moment is None else (now - moment).total_seconds()
+
+
+# --- counting ------------------------------------------------------------------------------
+
+def targeted_unit_ids(program: Program) -> list[int]:
+    """Ids of the units inside the program's target subtrees (a few thousand at most)."""
+    target = aliased(Unit)
+    return db.session.scalars(
+        select(Unit.id).distinct()
+        .join(ProgramTarget, ProgramTarget.program_id == program.id)
+        .join(target, target.id == ProgramTarget.unit_id)
+        .where(Unit.path >= target.path, Unit.path < funnel.path_upper(target.path))
+    ).all()
+
+
+def _count_cells(program: Program, unit_ids: list[int]) -> None:
+    golongan = func.coalesce(Person.golongan, "")
+    counted = (funnel.journeys(program, literal(program.id), Person.unit_id, Person.jenis, golongan,
+                               *funnel.measures_sql())
+               .where(Person.unit_id.in_(unit_ids))
+               .group_by(Person.unit_id, Person.jenis, golongan))
+    db.session.execute(delete(FunnelCell).where(FunnelCell.program_id == program.id))
+    db.session.execute(insert(FunnelCell).from_select(
+        ["program_id", "unit_id", "jenis", "golongan", *MEASURES], counted))
+
+
+def _count_history(program: Program, unit_ids: list[int]) -> None:
+    reached = (funnel.journeys(program, Person.unit_id.label("unit_id"),
+                               *(column.label(step) for step, column in funnel.step_times().items()))
+               .where(Person.unit_id.in_(unit_ids), Enrollment.id.is_not(None)).cte("reached"))
+    zone = funnel.instansi_zone(program)
+    events = union_all(*(
+        select(reached.c.unit_id, funnel.local_day(reached.c[step], zone).label("day"), literal(step).label("step"))
+        .where(reached.c[step].is_not(None)) for step in funnel.STEPS)).subquery()
+    per_day = (select(literal(program.id), events.c.unit_id, events.c.day,
+                      *(func.sum(case((events.c.step == step, 1), else_=0)) for step in funnel.STEPS))
+               .group_by(events.c.unit_id, events.c.day))
+    db.session.execute(delete(FunnelDay).where(FunnelDay.program_id == program.id))
+    db.session.execute(insert(FunnelDay).from_select(["program_id", "unit_id", "day", *funnel.STEPS], per_day))
+
+
+def _locked_snapshot(program_id: int) -> FunnelSnapshot:
+    """The program's snapshot row, created if missing, locked until the transaction ends."""
+    if db.session.get(FunnelSnapshot, program_id) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(FunnelSnapshot(program_id=program_id, count_ms=0))
+        except IntegrityError:
+            pass  # created by a concurrent refresh; lock theirs
+    return db.session.scalars(select(FunnelSnapshot).where(FunnelSnapshot.program_id == program_id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def refresh(program: Program, *, fresher_than: float = 0, history: bool | None = None) -> FunnelSnapshot:
+    """Recount ``program`` into its cells and commit, unless it was counted less than
+    ``fresher_than`` seconds ago. ``history`` None recounts the day-by-day history when it is due."""
+    snapshot = _locked_snapshot(program.id)
+    now = now_utc()
+    if _age(snapshot.counted_at, now) < fresher_than:
+        db.session.commit()
+        return snapshot
+    started = time.perf_counter()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A million people group into a few tens of thousands of cells: let them hash in memory.
+        db.session.execute(func.set_config("work_mem", "64MB", True).select())
+    unit_ids = targeted_unit_ids(program)
+    _count_cells(program, unit_ids)
+    if history is None:
+        history = _history_due(program, snapshot, now)
+    if history:
+        _count_history(program, unit_ids)
+        snapshot.history_at = now
+    snapshot.counted_at = now
+    snapshot.count_ms = round(1000 * (time.perf_counter() - started))
+    db.session.commit()
+    logger.info("funnel counted", extra={"program": program.id, "ms": snapshot.count_ms, "history": history})
+    return snapshot
+
+
+def _history_due(program: Program, snapshot: FunnelSnapshot, now: datetime) -> bool:
+    if _age(snapshot.history_at, now) > _setting("REPORT_HISTORY_MAX_AGE", 600):
+        return True
+    zone = ZoneInfo(funnel.instansi_zone(program))
+    return snapshot.history_at.astimezone(zone).date() != now.astimezone(zone).date()
+
+
+def refresh_job(program_id: int) -> None:
+    """Queued recount (see :func:`current_snapshot`); skipped when someone recounted meanwhile."""
+    from ..core.jobs import run_in_app
+
+    def run():
+        program = db.session.get(Program, program_id)
+        if program is not None:
+            refresh(program, fresher_than=_setting("REPORT_REFRESH_AFTER", 30))
+
+    run_in_app(run)
+
+
+def current_snapshot(program: Program) -> FunnelSnapshot:
+    """The program's snapshot, recounted first when it is older than REPORT_MAX_AGE, with a
+    recount queued when it is older than REPORT_REFRESH_AFTER."""
+    now = now_utc()
+    snapshot = db.session.get(FunnelSnapshot, program.id)
+    age = _age(snapshot.counted_at if snapshot else None, now)
+    if age > _setting("REPORT_MAX_AGE", 60):
+        return refresh(program, fresher_than=_setting("REPORT_REFRESH_AFTER", 30))
+    if age > _setting("REPORT_REFRESH_AFTER", 30):
+        _queue_refresh(program.id)
+    return snapshot
+
+
+def _queue_refresh(program_id: int) -> None:
+    """Queue one recount per program and half-minute, whatever the number of viewers; a Redis
+    outage only means the next viewer past REPORT_MAX_AGE recounts inline."""
+    from ..core.jobs import enqueue, redis_connection
+
+    connection = redis_connection()
+    try:
+        if connection is not None and not connection.set(f"netral:funnel-refresh:{program_id}", 1, nx=True,
+                                                         ex=_setting("REPORT_REFRESH_AFTER", 30)):
+            return
+        enqueue(refresh_job, program_id)
+    except Exception:  # noqa: BLE001 - the page shows the current figures whatever the queue does
+        logger.warning("funnel recount not queued", exc_info=True, extra={"program": program_id})
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def snapshot_cells(program: Program, unit: Unit):
+    """Subquery (prefix, jenis, golongan, m0…) summed from the cells of ``unit``'s subtree, the
+    same columns as :func:`funnel.exact_cells`."""
+    prefix = funnel.child_prefix(unit)
+    golongan = func.nullif(FunnelCell.golongan, "")
+    return (select(prefix.label("prefix"), FunnelCell.jenis.label("jenis"), golongan.label("golongan"),
+                   *(func.sum(getattr(FunnelCell, name)).label(f"m{i}") for i, name in enumerate(MEASURES)))
+            .join(Unit, Unit.id == FunnelCell.unit_id)
+            .where(FunnelCell.program_id == program.id, subtree_clause(Unit.path, unit.path))
+            .group_by(prefix, FunnelCell.jenis, golongan).subquery())
+
+
+def snapshot_daily(program: Program, unit: Unit) -> dict:
+    """Per step, the people of ``unit``'s subtree who reached it on each day (from the history)."""
+    query = (select(FunnelDay.day, *(func.sum(getattr(FunnelDay, step)) for step in funnel.STEPS))
+             .join(Unit, Unit.id == FunnelDay.unit_id)
+             .where(FunnelDay.program_id == program.id, subtree_clause(Unit.path, unit.path))
+             .group_by(FunnelDay.day))
+    daily: dict = {step: {} for step in funnel.STEPS}
+    for day, *counts in db.session.execute(query):
+        for step, count in zip(funnel.STEPS, counts):
+            if count:
+                daily[step][day] = int(count)
+    return daily
+
+
+def current_report(program: Program, unit: Unit) -> funnel.FunnelReport:
+    """The funnel of ``program`` under ``unit`` from its snapshot (the caller checked scope);
+    ``as_of`` is when the figures were counted."""
+    snapshot = current_snapshot(program)
+    parts = funnel.breakdown(program, unit, cells=snapshot_cells(program, unit))
+    return funnel.assemble_report(program, unit, snapshot.counted_at, parts, snapshot_daily(program, unit),
+                                  now_utc())

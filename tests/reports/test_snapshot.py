@@ -1,0 +1,135 @@
+"""Report figures come from per-unit snapshots: never more than a minute old, recounted off the
+learner's path, and the same as counting the people themselves."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from netral_learn.core import clock
+from netral_learn.core.clock import now_utc
+from netral_learn.courses.models import Program
+from netral_learn.extensions import db
+from netral_learn.reports import snapshot
+from netral_learn.reports.models import FunnelCell, FunnelSnapshot
+
+from ..quiz.test_races import run_concurrently
+from .conftest import add_journey
+
+
+@pytest.fixture
+def frozen():
+    """A clock the test moves by hand."""
+    moments = {"now": now_utc()}
+    clock.freeze(moments["now"])
+
+    def advance(seconds: float):
+        moments["now"] += timedelta(seconds=seconds)
+        clock.freeze(moments["now"])
+
+    yield advance
+    clock.freeze(None)
+
+
+def _certificates(app, world, unit_key="a1") -> int:
+    with app.test_request_context():
+        program = db.session.get(Program, world["program"])
+        return snapshot.current_report(program, world["tree"][unit_key]).total.certificate
+
+
+def _complete_one(app, world, factory, name: str) -> None:
+    with app.test_request_context():
+        person = factory.person(world["tree"]["a1"], password=None, name=name)
+        add_journey(person.id, world["program"], modules=3, quiz=True, pact=True, certificate="valid", score=80)
+        db.session.commit()
+
+
+def test_figures_are_reused_then_queued_then_recounted_before_a_minute(app, world, factory, frozen):
+    """Within 30 s the same figures are shown; past 30 s a recount is queued (inline without Redis)
+    and the next view is fresh; past 60 s without viewers the figures are recounted before shown."""
+    _complete_one(app, world, factory, "Pertama")
+    assert _certificates(app, world) == 1
+    _complete_one(app, world, factory, "Kedua")
+    frozen(29)
+    assert _certificates(app, world) == 1  # counted 29 s ago: still shown as is
+    frozen(2)
+    _certificates(app, world)  # 31 s: shown as is, recount queued (runs inline here)
+    assert _certificates(app, world) == 2
+    _complete_one(app, world, factory, "Ketiga")
+    frozen(61)
+    assert _certificates(app, world) == 3  # nobody looked for a minute: recounted first
+
+
+def test_report_says_when_it_was_counted(app, world, frozen, client_for):
+    """Does the dashboard show the time of the count, not the time of the page?"""
+    client = client_for(world["staff"]["admin"])
+    client.get(f"/laporan?program={world['program']}")
+    with app.app_context():
+        counted_at = db.session.get(FunnelSnapshot, world["program"]).counted_at
+    frozen(20)
+    with app.test_request_context():
+        program = db.session.get(Program, world["program"])
+        assert snapshot.current_report(program, world["tree"]["root"]).as_of == counted_at
+
+
+def test_recount_button_counts_now(app, world, factory, frozen, client_for):
+    """Does 'Hitung ulang sekarang' show a completion at once, and refuse a GET?"""
+    client = client_for(world["staff"]["operator_a"])
+    url = f"/laporan?program={world['program']}&unit={world['tree']['a1'].id}"
+    client.get(url)
+    _complete_one(app, world, factory, "Baru Selesai")
+    frozen(6)
+    response = client.post(f"/laporan/hitung-ulang?program={world['program']}&unit={world['tree']['a1'].id}",
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Angka laporan sudah dihitung ulang." in page
+    assert _certificates(app, world) == 1
+
+
+def test_completions_never_write_report_rows(app, world, factory):
+    """Does finishing the journey leave the snapshot tables alone (no row every completion waits on)?"""
+    _certificates(app, world)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(FunnelCell))
+        counted_at = db.session.get(FunnelSnapshot, world["program"]).counted_at
+    _complete_one(app, world, factory, "Tidak Menyentuh")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(FunnelCell)) == before
+        assert db.session.get(FunnelSnapshot, world["program"]).counted_at == counted_at
+
+
+def test_history_is_recounted_when_due_and_the_line_ends_at_the_fresh_total(app, world, factory, frozen):
+    """Is the day-by-day history kept between recounts, and the line's last point the current total?"""
+    _complete_one(app, world, factory, "Sejarah")
+    with app.test_request_context():
+        program = db.session.get(Program, world["program"])
+        first = snapshot.refresh(program)
+        history_at = first.history_at
+        _complete_one(app, world, factory, "Hari Ini")
+        frozen(120)
+        second = snapshot.refresh(program)
+        assert second.history_at == history_at  # not due yet
+        report = snapshot.current_report(program, world["tree"]["root"])
+        assert report.cumulative["certificate"][-1] == report.total.certificate == 2
+        frozen(app.config.get("REPORT_HISTORY_MAX_AGE", 600))
+        assert snapshot.refresh(program).history_at > history_at
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL")
+def test_concurrent_recounts_do_not_collide(app, world, factory):
+    """Do eight recounts of one program at the same instant all succeed, leaving one set of cells?"""
+    _complete_one(app, world, factory, "Serentak")
+
+    def work(_index):
+        program = db.session.get(Program, world["program"])
+        return snapshot.refresh(program).counted_at
+
+    results, errors = run_concurrently(app, work)
+    assert not errors
+    assert _certificates(app, world) == 1
+    with app.app_context():
+        cells = db.session.scalars(select(FunnelCell).where(FunnelCell.program_id == world["program"])).all()
+        keys = [(c.unit_id, c.jenis, c.golongan) for c in cells]
+        assert len(keys) == len(set(keys)) and sum(c.certificate for c in cells) == 1
