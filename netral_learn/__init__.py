@@ -62,6 +62,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT taken
+        # before any write ran outside one and its RELEASE committed at once: a later failure
+        # could not roll the row back. SQLAlchemy's documented fix: BEGIN ourselves (below).
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def _register_extensions(app: Flask) -> None:
@@ -89,6 +99,8 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.admin_views import bp as api_admin_bp
+    from .api.views import bp as api_bp
     from .certificates.views import bp as certificates_bp
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
@@ -99,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from .verify.views import bp as verify_bp
 
     for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, pledge_bp,
-                      verify_bp):
+                      verify_bp, api_bp, api_admin_bp):
         app.register_blueprint(blueprint)
 
 

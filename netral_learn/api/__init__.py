@@ -1,0 +1,1 @@
+"""JSON API under /api/v1 for integration clients (personnel systems, provincial dashboards)."""
