@@ -9,7 +9,6 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..accounts.models import Unit
-from ..core.clock import now_utc
 from ..courses.models import Program
 from ..extensions import db
 from . import exports
@@ -33,7 +32,7 @@ def export_command(program_id: int, unit_id: int | None, fmt: str, output: Path)
     partial = output.with_name(f".{output.name}.part")
     try:
         with partial.open("wb") as file:
-            report = exports.export_report(program, unit, now_utc(), fmt, file)
+            report = exports.export_report(program, unit, fmt, file)
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)

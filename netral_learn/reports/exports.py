@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale
@@ -23,7 +22,8 @@ from ..core.pdf import render_pdf
 from ..core.spreadsheet import csv_bytes, write_xlsx
 from ..courses.models import Program
 from . import followup
-from .funnel import SCORE_BANDS, STEP_LABELS, STEPS, FunnelReport, FunnelRow, build_report
+from .funnel import SCORE_BANDS, STEP_LABELS, STEPS, FunnelReport, FunnelRow
+from .snapshot import current_report
 
 FORMATS = ("xlsx", "csv", "pdf")
 MIMETYPES = {
@@ -189,9 +189,10 @@ def write_report(report: FunnelReport, fmt: str, target) -> None:
         raise ValueError(f"unknown format {fmt!r}")
 
 
-def export_report(program: Program, unit: Unit, now: datetime, fmt: str, target) -> FunnelReport:
-    """Build the report and write it as ``fmt``; the official PDF is always in Indonesian."""
+def export_report(program: Program, unit: Unit, fmt: str, target) -> FunnelReport:
+    """Write the report as ``fmt`` with the figures the dashboard shows (the snapshot, whose time
+    the export states); the official PDF is always in Indonesian."""
     with force_locale("id") if fmt == "pdf" else nullcontext():
-        report = build_report(program, unit, now)
+        report = current_report(program, unit)
         write_report(report, fmt, target)
     return report

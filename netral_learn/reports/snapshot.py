@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Person, Unit
+from ..core.cache import cached_json
 from ..core.clock import now_utc
 from ..core.scope import subtree_clause
 from ..courses.models import Enrollment, Program, ProgramTarget
@@ -201,10 +203,35 @@ def snapshot_daily(program: Program, unit: Unit) -> dict:
     return daily
 
 
+def _breakdown(program: Program, unit: Unit, snapshot: FunnelSnapshot) -> funnel.Breakdown:
+    """The subtree's sums of this snapshot's cells, kept in the shared cache until the next count
+    (so hundreds of viewers of one unit cost one query per count, not one each)."""
+    key = f"funnel:{program.id}:{unit.id}:{snapshot.counted_at.timestamp()}"
+
+    def compute():
+        parts = funnel.breakdown(program, unit, cells=snapshot_cells(program, unit))
+        return {name: [asdict(row) for row in getattr(parts, name)] for name in ("children", "by_jenis", "by_golongan")}
+
+    data = cached_json(key, 2 * _setting("REPORT_MAX_AGE", 60), compute)
+    return funnel.Breakdown(**{name: [funnel.FunnelRow(**{**row, "bands": tuple(row["bands"])}) for row in rows]
+                               for name, rows in data.items()})
+
+
+def _daily(program: Program, unit: Unit, snapshot: FunnelSnapshot) -> dict:
+    """:func:`snapshot_daily`, cached until the history is counted again."""
+    key = f"funnel-days:{program.id}:{unit.id}:{snapshot.history_at.timestamp()}"
+
+    def compute():
+        return {step: {day.isoformat(): n for day, n in days.items()}
+                for step, days in snapshot_daily(program, unit).items()}
+
+    data = cached_json(key, _setting("REPORT_HISTORY_MAX_AGE", 600) + 60, compute)
+    return {step: {date.fromisoformat(day): n for day, n in days.items()} for step, days in data.items()}
+
+
 def current_report(program: Program, unit: Unit) -> funnel.FunnelReport:
     """The funnel of ``program`` under ``unit`` from its snapshot (the caller checked scope);
     ``as_of`` is when the figures were counted."""
     snapshot = current_snapshot(program)
-    parts = funnel.breakdown(program, unit, cells=snapshot_cells(program, unit))
-    return funnel.assemble_report(program, unit, snapshot.counted_at, parts, snapshot_daily(program, unit),
-                                  now_utc())
+    return funnel.assemble_report(program, unit, snapshot.counted_at, _breakdown(program, unit, snapshot),
+                                  _daily(program, unit, snapshot), now_utc())

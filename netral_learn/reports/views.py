@@ -111,7 +111,7 @@ def export(fmt: str):
         raise OutOfScope()
 
     def produce(file):
-        return exports.filename(exports.export_report(program, unit, now_utc(), fmt, file), "laporan", fmt)
+        return exports.filename(exports.export_report(program, unit, fmt, file), "laporan", fmt)
 
     return _download(fmt, produce)
 
