@@ -121,6 +121,9 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis down: count in this process meanwhile, go back to Redis once it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2} if env.get("REDIS_URL") else {},
         "RATELIMIT_HEADERS_ENABLED": True,
         "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SITE_NAME": env.get("SITE_NAME", "Netral Learn"),
@@ -166,6 +169,8 @@ def _engine_options(url: str, env) -> dict:
         return {"connect_args": {"timeout": 30}}
     return {
         "pool_pre_ping": True,  # recover by itself after a database restart
+        # An unreachable server fails the request (503 page) after this long instead of hanging.
+        "connect_args": {"connect_timeout": _int(env, "DB_CONNECT_TIMEOUT", 5)},
         "pool_size": _int(env, "DB_POOL_SIZE", 5),
         "max_overflow": _int(env, "DB_MAX_OVERFLOW", 5),
         "pool_recycle": 1800,

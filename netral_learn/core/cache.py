@@ -1,11 +1,19 @@
-"""A small shared cache: Redis when configured (all app servers share it), else this process."""
+"""A small shared cache: Redis when configured (all app servers share it), else this process.
+
+When Redis is unreachable the cache falls back to this process (a little more database work,
+no error page) and uses Redis again as soon as it answers."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+
+logger = logging.getLogger("netral_learn.cache")
+_REDIS_DOWN = (RedisConnectionError, RedisTimeout, OSError)
 _local: dict[str, tuple[float, str]] = {}
 _lock = threading.Lock()
 
@@ -16,15 +24,24 @@ def cached_json(key: str, ttl: int, compute: Callable[[], object]):
 
     connection = redis_connection()
     if connection is not None:
+        name = f"netral:cache:{key}"
         try:
-            hit = connection.get(f"netral:cache:{key}")
+            hit = connection.get(name)
+        except _REDIS_DOWN as error:
+            logger.warning("cache: Redis unreachable, using this process's cache (%s)", type(error).__name__)
+        else:
             if hit is not None:
                 return json.loads(hit)
             value = compute()
-            connection.set(f"netral:cache:{key}", json.dumps(value, default=str), ex=ttl)
+            try:
+                connection.set(name, json.dumps(value, default=str), ex=ttl)
+            except _REDIS_DOWN:
+                pass  # computed anyway; the next call tries Redis again
             return value
-        except OSError:
-            pass  # Redis unreachable: fall back to this process's cache
+    return _local_cached(key, ttl, compute)
+
+
+def _local_cached(key: str, ttl: int, compute: Callable[[], object]):
     now = time.monotonic()
     with _lock:
         hit = _local.get(key)

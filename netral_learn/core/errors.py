@@ -87,6 +87,9 @@ def render_error(status: int, message=None):
 
 def register_error_handlers(app: Flask) -> None:
     from .. import extensions
+    from . import faults
+
+    faults.install(app)
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
@@ -97,6 +100,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.code and error.code < 400:
             return error
+        part = faults.unavailable_part(getattr(error, "original_exception", None))
+        if part:  # raised outside a view (e.g. in an after_request hook)
+            return faults.unavailable_response(part, error.original_exception)
         message = None
         if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = _l("Sesi formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
@@ -104,6 +110,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        part = faults.unavailable_part(error)
+        if part:  # database, Redis or disk space briefly unavailable: 503, not a bug
+            return faults.unavailable_response(part, error)
         app.logger.exception("unhandled error on %s", request.path)
         extensions.db.session.rollback()
         return render_error(500)

@@ -5,6 +5,7 @@ the same function runs in the request (inline) or in `flask worker` (Redis).
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -14,15 +15,30 @@ logger = logging.getLogger("netral_learn.jobs")
 QUEUE_NAME = "netral"
 
 
-def redis_connection():
+#: Seconds before a Redis call gives up: an unreachable Redis costs a request this much, not a hang.
+REDIS_TIMEOUT = 2
+
+
+@functools.cache
+def _client(url: str):
+    """One client (one connection pool) per URL and process; it reconnects by itself when Redis
+    comes back, so no restart is needed after a Redis outage."""
     from redis import Redis
 
+    return Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
+                          health_check_interval=30)
+
+
+def redis_connection():
     url = current_app.config.get("REDIS_URL")
-    return Redis.from_url(url) if url else None
+    return _client(url) if url else None
 
 
 def enqueue(func: Callable, *args, **kwargs):
-    """Queue ``func(*args, **kwargs)``; without Redis run it now. Returns the RQ job or the result."""
+    """Queue ``func(*args, **kwargs)``; without Redis run it now. Returns the RQ job or the result.
+
+    With Redis configured but down this raises (the request gets the 503 page and its transaction
+    rolls back): running a job meant for the queue inline could outlast the request timeout."""
     connection = redis_connection()
     if connection is None:
         return func(*args, **kwargs)

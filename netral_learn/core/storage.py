@@ -19,15 +19,26 @@ def storage_root() -> Path:
     return root
 
 
+def _write_fully(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd`` (``os.write`` may write less than asked). A full disk raises
+    OSError(ENOSPC) here, or at the fsync below; the tests inject that fault at this point."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view[:1 << 20]):]
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
+    part: a temporary file in the same folder, fsynced, then renamed; removed again on any error
+    (a full disk included)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            _write_fully(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -52,9 +63,13 @@ class StagedUpload:
     def create(cls, owner_id: int | None, filename: str, data: bytes) -> "StagedUpload":
         staged = cls(secrets.token_urlsafe(24))
         cls.purge_old()
-        atomic_write(staged.data_path, data)
         meta = {"owner": owner_id, "filename": filename, "created": time.time()}
-        atomic_write(staged.meta_path, json.dumps(meta).encode())
+        try:
+            atomic_write(staged.data_path, data)
+            atomic_write(staged.meta_path, json.dumps(meta).encode())
+        except OSError:  # e.g. the disk filled up between the two files: keep neither
+            staged.delete()
+            raise
         return staged
 
     @classmethod
@@ -110,10 +125,18 @@ def _install_session_file_hooks() -> None:
     def _keep(session):
         session.info.pop("new_files", None)
 
-    @event.listens_for(Session, "after_rollback")
     def _remove(session):
         for path in session.info.pop("new_files", []):
             Path(path).unlink(missing_ok=True)
+
+    event.listen(Session, "after_rollback", _remove)
+
+    # A connection lost mid-transaction (database restart) rolls back without a DBAPI rollback,
+    # so "after_rollback" never fires; the outermost soft rollback still does.
+    @event.listens_for(Session, "after_soft_rollback")
+    def _remove_unless_savepoint(session, previous_transaction):
+        if not previous_transaction.nested:
+            _remove(session)
 
 
 _install_session_file_hooks()

@@ -5,7 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..core.jobs import QUEUE_NAME, redis_connection
+from ..core.jobs import QUEUE_NAME
 
 
 @click.command("worker")
@@ -13,10 +13,15 @@ from ..core.jobs import QUEUE_NAME, redis_connection
 @with_appcontext
 def worker_command(burst: bool):
     """Jalankan pekerja latar (PDF, ekspor besar). Memerlukan REDIS_URL."""
-    connection = redis_connection()
-    if connection is None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
         raise click.ClickException("REDIS_URL belum diatur: tanpa Redis, pekerjaan dijalankan langsung.")
+    from redis import Redis
     from rq import Queue, Worker
+
+    # Not core.jobs.redis_connection(): its short socket timeout would break the worker's
+    # blocking wait for the next job.
+    connection = Redis.from_url(url)
 
     app = current_app._get_current_object()
 

@@ -44,12 +44,14 @@ def health():
 
 @bp.route("/readyz")
 def ready():
-    """Readiness: the database (and Redis, when configured) answer."""
+    """Readiness: 503 when the database does not answer (take this server out of the pool).
+    Redis down is reported but stays 200 ("degraded"): rate limits and the cache fall back to
+    this process, so the server still serves; removing every server for it would be worse."""
     checks = {"database": "up"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means not ready
-        db.session.rollback()
+        db.session.remove()
         checks["database"] = "down"
     if current_app.config.get("REDIS_URL"):
         from ..core.jobs import redis_connection
@@ -57,7 +59,9 @@ def ready():
         try:
             redis_connection().ping()
             checks["redis"] = "up"
-        except Exception:  # noqa: BLE001 - any Redis failure means not ready
+        except Exception:  # noqa: BLE001 - any Redis failure means degraded
             checks["redis"] = "down"
-    ok = all(value == "up" for value in checks.values())
-    return jsonify(status="ok" if ok else "unavailable", **checks), (200 if ok else 503)
+    if checks["database"] != "up":
+        return jsonify(status="unavailable", **checks), 503
+    status = "ok" if all(value == "up" for value in checks.values()) else "degraded"
+    return jsonify(status=status, **checks), 200

@@ -1,0 +1,20 @@
+"""Deploy tests run real gunicorn instances in production mode against PostgreSQL (+ Redis)."""
+import os
+
+import pytest
+
+from ..conftest import TEST_SECRET
+from .servers import start_instance
+
+needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+                                    reason="needs PostgreSQL (TEST_DATABASE_URL)")
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def start_test_instance(app, port: int, redis: str | None = None, **extra_env: str):
+    """A production gunicorn on the test database, storage and signing key of ``app``."""
+    return start_instance(port, app.config, database_url=os.environ["TEST_DATABASE_URL"], secret_key=TEST_SECRET,
+                          redis_url=redis or redis_url(), **extra_env)
