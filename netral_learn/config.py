@@ -125,6 +125,13 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2} if env.get("REDIS_URL") else {},
         "RATELIMIT_HEADERS_ENABLED": True,
+        # /api/v1: requests per token, and rejected tokens per address (flask-limiter syntax).
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120/minute"),
+        "API_AUTH_FAILURE_LIMIT": env.get("API_AUTH_FAILURE_LIMIT", "30/minute"),
+        # Report figures: recount queued after N s, done before showing after M s; the daily line every H s.
+        "REPORT_REFRESH_AFTER": _int(env, "REPORT_REFRESH_AFTER", 30),
+        "REPORT_MAX_AGE": _int(env, "REPORT_MAX_AGE", 60),
+        "REPORT_HISTORY_MAX_AGE": _int(env, "REPORT_HISTORY_MAX_AGE", 600),
         "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SITE_NAME": env.get("SITE_NAME", "Netral Learn"),
         "BABEL_DEFAULT_LOCALE": "id",

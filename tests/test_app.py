@@ -75,3 +75,11 @@ def test_not_found_page_is_friendly(client):
     """Is an unknown URL answered with an Indonesian page?"""
     response = client.get("/tidak-ada")
     assert response.status_code == 404 and "tidak ditemukan" in response.get_data(as_text=True)
+
+
+def test_error_pages_keep_the_protocol_headers(client):
+    """Does a 405 page (HTML or JSON) still say which methods are allowed?"""
+    page = client.post("/healthz")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+    api = client.delete("/api/v1/programs")
+    assert api.status_code == 405 and api.json["status"] == 405 and "GET" in api.headers["Allow"]

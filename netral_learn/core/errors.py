@@ -1,7 +1,7 @@
 """Domain errors raised by services, and the handlers that turn them into friendly pages."""
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -106,7 +106,11 @@ def register_error_handlers(app: Flask) -> None:
         message = None
         if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = _l("Sesi formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
-        return render_error(error.code or 500, message)
+        response = make_response(render_error(error.code or 500, message))
+        for name, value in error.get_headers():  # Allow on 405, Retry-After on 429/503, …
+            if name.lower() != "content-type":
+                response.headers.setdefault(name, value)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
