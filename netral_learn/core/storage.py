@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from flask import current_app
+
+logger = logging.getLogger("netral_learn.storage")
 
 _TOKEN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -117,16 +121,37 @@ def write_new_file(relative: str, data: bytes) -> Path:
     return path
 
 
+#: Per thread: the database was asked to COMMIT and has not answered yet (see below).
+_commit_state = threading.local()
+
+
 def _install_session_file_hooks() -> None:
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_begin")
+    def _begin(session, transaction, connection):
+        _commit_state.sent = False
+
+    @event.listens_for(Engine, "commit")
+    def _commit_sent(connection):
+        _commit_state.sent = True
 
     @event.listens_for(Session, "after_commit")
     def _keep(session):
+        _commit_state.sent = False
         session.info.pop("new_files", None)
 
     def _remove(session):
-        for path in session.info.pop("new_files", []):
+        paths = session.info.pop("new_files", [])
+        if getattr(_commit_state, "sent", False) and paths:
+            # The connection broke during COMMIT: the rows may be stored. An orphan file is
+            # harmless; a signed row whose PDF was deleted could never be made whole again.
+            logger.warning("commit outcome unknown; keeping %d new file(s)", len(paths),
+                           extra={"files": [str(p) for p in paths]})
+            return
+        for path in paths:
             Path(path).unlink(missing_ok=True)
 
     event.listen(Session, "after_rollback", _remove)
