@@ -39,8 +39,6 @@ def upgrade():
     sa.Column('paired', sa.Integer(), nullable=False),
     sa.Column('pre_sum', sa.Float(), nullable=False),
     sa.Column('post_sum', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['program_id'], ['programs.id'], name=op.f('fk_funnel_cells_program_id_programs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_funnel_cells_unit_id_units'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('program_id', 'unit_id', 'jenis', 'golongan', name=op.f('pk_funnel_cells'))
     )
     op.create_table('funnel_days',
@@ -52,8 +50,6 @@ def upgrade():
     sa.Column('quiz', sa.Integer(), nullable=False),
     sa.Column('pact', sa.Integer(), nullable=False),
     sa.Column('certificate', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['program_id'], ['programs.id'], name=op.f('fk_funnel_days_program_id_programs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_funnel_days_unit_id_units'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('program_id', 'unit_id', 'day', name=op.f('pk_funnel_days'))
     )
     op.create_table('funnel_snapshots',

@@ -9,6 +9,7 @@ import enum
 import math
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
@@ -180,10 +181,16 @@ EXPORT_WIDTHS = (32, 22, 10, 10, 36, 30, 22, 12)
 
 
 def export_rows(rows, modules: int):
-    """Follow-up rows as plain cell values, in EXPORT_HEADERS order."""
+    """Follow-up rows as plain cell values, in EXPORT_HEADERS order (labels translated once per
+    export, not per row: an export may hold hundreds of thousands of rows)."""
+    jenis = {key: str(label) for key, label in JENIS_LABELS.items()}
+    stopped = {stage: str(label) for stage, label in STAGE_LABELS.items()}
+    in_module = gettext("Modul %(done)d dari %(total)d")
     for row in rows:
-        yield [row.name, row.nip, str(JENIS_LABELS[row.jenis]), row.golongan or "", row.unit_name, row.email or "",
-               where_stopped(row, modules), row.best_score if row.best_score is not None else ""]
+        stage = in_module % {"done": row.modules_done, "total": modules} if row.stage == Stage.MODULES \
+            else stopped[row.stage]
+        yield [row.name, row.nip, jenis[row.jenis], row.golongan or "", row.unit_name, row.email or "", stage,
+               row.best_score if row.best_score is not None else ""]
 
 
 def unit_choices(unit: Unit) -> list[tuple[int, str]]:

@@ -125,17 +125,21 @@ def path_upper(path_column):
     return func.substr(path_column, 1, func.length(path_column) - 1).concat(literal("0"))
 
 
-def journeys(program: Program, *columns):
+def people_of(program: Program, *columns):
     """SELECT ``columns`` FROM the program's active, non-witness people of a targeted jenis, each
-    outer-joined to their enrollment and their valid certificate (one row per person); callers
-    add which units count."""
+    outer-joined to their enrollment (one row per person); callers add which units count."""
     return (
         select(*columns).select_from(Person)
         .outerjoin(Enrollment, and_(Enrollment.person_id == Person.id, Enrollment.program_id == program.id))
-        .outerjoin(Certificate, and_(Certificate.person_id == Person.id, Certificate.program_id == program.id,
-                                     Certificate.revoked_at.is_(None)))
         .where(Person.active.is_(True), Person.role != Role.WITNESS, Person.jenis.in_(sorted(program.jenis_set)))
     )
+
+
+def journeys(program: Program, *columns):
+    """:func:`people_of`, each also outer-joined to their valid certificate."""
+    return people_of(program, *columns).outerjoin(
+        Certificate, and_(Certificate.person_id == Person.id, Certificate.program_id == program.id,
+                          Certificate.revoked_at.is_(None)))
 
 
 def population(program: Program, unit: Unit, *columns):
@@ -144,15 +148,16 @@ def population(program: Program, unit: Unit, *columns):
             .where(subtree_clause(Unit.path, unit.path), targeted_people_clause(program.id)))
 
 
-def measures_sql() -> list:
-    """The aggregate columns of a funnel row, in FunnelRow's field order."""
+def measures_sql(certificate=Certificate.id) -> list:
+    """The aggregate columns of a funnel row, in FunnelRow's field order; ``certificate`` is the
+    column whose non-null values count as certificates issued."""
     best, pre = Enrollment.quiz_best_score, Enrollment.pretest_score
     paired = and_(best.is_not(None), pre.is_not(None))
     bands = [func.count().filter(and_(best >= low, best < high) if high else best >= low)
              for low, high, _label in SCORE_BANDS]
     return [
         func.count(Person.id), func.count(Enrollment.id), func.count(Enrollment.modules_completed_at),
-        func.count(Enrollment.quiz_passed_at), func.count(Enrollment.pact_signed_at), func.count(Certificate.id),
+        func.count(Enrollment.quiz_passed_at), func.count(Enrollment.pact_signed_at), func.count(certificate),
         func.count(best), func.coalesce(func.sum(best), 0), *bands,
         func.count().filter(paired), func.coalesce(func.sum(pre).filter(best.is_not(None)), 0),
         func.coalesce(func.sum(best).filter(pre.is_not(None)), 0),

@@ -30,12 +30,15 @@ class FunnelSnapshot(db.Model):
 
 
 class FunnelCell(db.Model):
-    """The funnel of the program's people of one unit, jenis and golongan ('' when none)."""
+    """The funnel of the program's people of one unit, jenis and golongan ('' when none).
+
+    Cells and days are a cache rebuilt whole at each count, of programs and units that are never
+    deleted: they carry no foreign keys, which would cost a trigger per row on every count."""
 
     __tablename__ = "funnel_cells"
 
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     jenis: Mapped[str] = mapped_column(String(20), primary_key=True)
     golongan: Mapped[str] = mapped_column(String(10), primary_key=True)
     targeted: Mapped[int] = mapped_column(Integer)
@@ -61,8 +64,8 @@ class FunnelDay(db.Model):
 
     __tablename__ = "funnel_days"
 
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     started: Mapped[int] = mapped_column(Integer, default=0)
     modules: Mapped[int] = mapped_column(Integer, default=0)

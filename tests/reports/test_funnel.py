@@ -104,6 +104,8 @@ def build(spec: dict) -> dict:
             modules_completed_at=_at(journey["modules"]) if journey["modules"] is not None else None,
             quiz_passed_at=_at(journey["quiz"]) if journey["quiz"] is not None else None,
             pact_signed_at=_at(journey["pact"]) if journey["pact"] is not None else None,
+            # issued in the transaction that completes the enrollment, as the app does
+            completed_at=_at(journey["certificate"][0]) if journey["certificate"] is not None else None,
             quiz_best_score=journey["best"], pretest_score=journey["pre"]))
         if journey["certificate"] is not None:
             minutes, revoked = journey["certificate"]
