@@ -1,6 +1,8 @@
-"""``python -m bench [--only roster|login|certificates] [--rows N] [--logins N] [--certificates N]``: run, print the table.
+"""``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
-Exits with status 1 when a figure misses its target.
+Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
+is set); quizstart and journey (gunicorn + PostgreSQL + Redis); faults (restarts PostgreSQL: only
+with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import certificates, login, roster_import
+from . import certificates, journey, load, login, quizstart, reports, roster_import
+from . import faults
 from .harness import databases
 from .table import render
 
@@ -18,6 +21,11 @@ SCENARIOS = {
     "roster": lambda args, dbs: roster_import.run(dbs, args.rows),
     "login": lambda args, dbs: login.run(dbs, args.logins),
     "certificates": lambda args, dbs: certificates.run(dbs[:1], args.certificates),
+    "reports": lambda args, dbs: reports.run(dbs, args.report_people),
+    "quizstart": lambda args, dbs: quizstart.run(dbs, quizstart.Options(args.people, think=args.think)),
+    "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.concurrency, args.seconds)),
+    # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
+    "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }
 
 
@@ -35,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logins", type=_positive, default=200, help="timed logins per database (default 200)")
     parser.add_argument("--certificates", type=_positive, default=1000,
                         help="certificates in the ZIP benchmark (default 1000; runs on SQLite)")
+    parser.add_argument("--report-people", type=_positive, default=1_000_000,
+                        help="people in the report benchmark, spread over 2,000 units (default 1000000)")
+    load.add_arguments(parser, _positive)
     args = parser.parse_args(argv)
     if args.rows > MAX_ROWS:
         parser.error(f"--rows: the import accepts at most {MAX_ROWS:,} rows")

@@ -65,12 +65,11 @@ def _days_ago(days_sql: str, dialect: str) -> str:
 def fill(people: int, program: Program) -> None:
     """``people`` people in the leaf units, their enrollments and certificates (three statements)."""
     dialect = db.session.get_bind().dialect.name
-    leaves = [row[0] for row in db.session.execute(text("SELECT id FROM units WHERE depth = 2 ORDER BY id"))]
-    if not leaves:
-        leaves = [row[0] for row in db.session.execute(text("SELECT id FROM units WHERE depth = 1 ORDER BY id"))]
+    depth = db.session.scalar(text("SELECT max(depth) FROM units"))
+    leaves = db.session.scalar(text("SELECT count(*) FROM units WHERE depth = :depth"), {"depth": depth})
     recursive = "" if dialect == "postgresql" else "RECURSIVE "
     base = now_utc().strftime("%Y-%m-%d %H:%M:%S")
-    leaf_table = " UNION ALL ".join(f"SELECT {i} AS k, {unit_id} AS unit_id" for i, unit_id in enumerate(leaves))
+    leaf_table = f"SELECT id AS unit_id, row_number() OVER (ORDER BY id) - 1 AS k FROM units WHERE depth = {depth}"
     jenis = "CASE WHEN n % 10 = 9 THEN 'NON_ASN' WHEN n % 10 >= 7 THEN 'PPPK' ELSE 'PNS' END"
     golongan = ("CASE WHEN n % 10 = 9 THEN NULL WHEN n % 10 >= 7 THEN 'IX' "
                 "ELSE (CASE n % 4 WHEN 0 THEN 'II/c' WHEN 1 THEN 'III/a' WHEN 2 THEN 'III/b' ELSE 'IV/a' END) END")
@@ -80,7 +79,7 @@ def fill(people: int, program: Program) -> None:
                             lock_count, active, created_at, updated_at)
         SELECT 'B' || n, 'Pegawai ' || n, {golongan}, {jenis}, leaf.unit_id, 'participant', false, 0, 0,
                n % 100 <> 99, :base, :base
-        FROM seq JOIN leaf ON leaf.k = n % {len(leaves)}
+        FROM seq JOIN leaf ON leaf.k = n % {leaves}
     """), {"base": base})
     # Step k is reached when (n * 7) % 100 < its threshold; the day of each step follows the last.
     rank = "(CAST(substr(p.nip, 2) AS INTEGER) * 7) % 100"

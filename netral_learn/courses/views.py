@@ -1,8 +1,12 @@
 """Learner pages: a program, its modules in order, attachments; admin pages register on bp too."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..core.i18n import local_today
 from ..core.markdown import render_markdown
@@ -25,17 +29,32 @@ def program(program_id: int):
                            review=services.latest_review(program.course_version))
 
 
+@lru_cache(maxsize=256)
+def _module_html(body_md: str, links: tuple[tuple[str, str], ...], locale: str) -> Markup:
+    """A module body as HTML, rendered once per source, attachment links and language (the
+    callout labels are translated) in this process: the Markdown parse dominated the page."""
+    return render_markdown(body_md, dict(links).get)
+
+
+def module_body(module) -> Markup:
+    """The module's sanitized HTML, with 'lampiran:' names pointing at its attachments."""
+    links = tuple((a.filename, url_for("courses.attachment", attachment_id=a.id, filename=a.filename))
+                  for a in module.attachments)
+    return _module_html(module.body_md, links, str(get_locale()))
+
+
 @bp.route("/program/<int:program_id>/modul/<int:number>")
 @login_required
 def module(program_id: int, number: int):
     program = services.get_program_for(current_user, program_id)
     module, enrollment = services.open_module(current_user, program, number - 1, local_today(current_user))
-    db.session.commit()
     state = services.journey_state(program, enrollment)
-    body = render_markdown(module.body_md, attachments.resolver(module))
-    return render_template("courses/module.html", program=program, module=module, body=body,
+    # Rendered before the commit, which would expire every loaded object and reload them all.
+    page = render_template("courses/module.html", program=program, module=module, body=module_body(module),
                            number=number, total=state.module_count,
                            completed=(number - 1) in state.completed, form=ActionForm())
+    db.session.commit()
+    return page
 
 
 @bp.route("/program/<int:program_id>/modul/<int:number>/selesai", methods=["POST"])

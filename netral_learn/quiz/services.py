@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Person
 from ..core.clock import now_utc
@@ -173,7 +174,8 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
         deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
     )
-    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(question_ids)))}
+    questions = {q.id: q for q in db.session.scalars(
+        select(Question).where(Question.id.in_(question_ids)).options(selectinload(Question.options)))}
     attempt.questions = [AttemptQuestion(position=i, question_id=qid, snapshot=_snapshot(questions[qid], rng))
                          for i, qid in enumerate(question_ids)]
     try:

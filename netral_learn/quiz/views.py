@@ -77,8 +77,9 @@ def start(program_id: int):
     program = _program(program_id)
     kind = AttemptKind.PRE if request.form.get("kind") == "pre" else AttemptKind.POST
     attempt = services.start_attempt(current_user, program, kind, now_utc())
+    target = url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
     db.session.commit()
-    return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id))
+    return redirect(target)
 
 
 @bp.route("/program/<int:program_id>/kuis/<int:attempt_id>")
@@ -118,8 +119,9 @@ def submit(program_id: int, attempt_id: int):
     program = _program(program_id)
     attempt = services.get_attempt_for(current_user, program, attempt_id)
     services.submit_attempt(attempt, _answers_from_form(), now_utc())
+    target = url_for("quiz.result", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
     db.session.commit()
-    return redirect(url_for("quiz.result", program_id=program.id, attempt_id=attempt.id))
+    return redirect(target)
 
 
 @bp.route("/program/<int:program_id>/kuis/<int:attempt_id>/hasil")

@@ -1,0 +1,120 @@
+"""Issue #8: the mass event. N people each log in, read the last module, pass the quiz, sign the
+pact and download their certificate, ``concurrency`` of them on the site at a time (a new person
+arrives as soon as one finishes). Then a learner page against a bare Flask 'hello' app, under the
+same gunicorn configuration, the same client, concurrency and duration, in the same run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from netral_learn.certificates.models import Certificate
+from netral_learn.courses.models import Enrollment
+from netral_learn.extensions import db
+from netral_learn.pact.models import PactSignature
+
+from .harness import Database, note
+from .journey_client import drive
+from .load import (
+    StepReport,
+    Target,
+    busy_since,
+    gunicorn,
+    in_client_process,
+    machine_busy,
+    postgres,
+    results_dir,
+    seeded_site,
+    server_shape,
+    unavailable_reasons,
+)
+from .load_client import throughput
+from .table import Measurement
+
+TARGETS = {"quiz submit (POST)": Target(100, "p95 < 100 ms")}
+RATIO_TARGET = 0.5
+
+
+@dataclass(frozen=True)
+class Options:
+    people: int = 500
+    concurrency: int = 50
+    seconds: float = 15.0
+
+
+def _verify(program_id: int) -> tuple[int, int, int]:
+    """(signatures, certificates with a stored PDF, completed enrollments) in the database."""
+    count = lambda query: db.session.scalar(query)  # noqa: E731
+    return (count(select(func.count()).select_from(PactSignature).where(PactSignature.program_id == program_id)),
+            count(select(func.count()).select_from(Certificate).where(Certificate.program_id == program_id,
+                                                                      Certificate.pdf_path.is_not(None))),
+            count(select(func.count()).select_from(Enrollment).where(Enrollment.program_id == program_id,
+                                                                     Enrollment.completed_at.is_not(None))))
+
+
+def _page_vs_hello(site, server, logs: Path, options: Options) -> list[Measurement]:
+    """Requests/s of a logged-in participant's module page, then of the hello app; their ratio."""
+    page = f"/program/{site.world.program_id}/modul/1"
+    logins = [(nip, site.world.password) for nip, _ in site.world.people[:options.concurrency]]
+    note(f"journey: {page} for {options.seconds:g} s at {options.concurrency} concurrent")
+    (ok, errors, seconds), _ = in_client_process(throughput, server.url, page, options.concurrency, options.seconds,
+                                                 logins)
+    yield_page = ok / seconds
+    server.stop()
+    with gunicorn("bench.hello_app:app", site.env, logs) as hello:
+        note(f"journey: bare Flask hello for {options.seconds:g} s at {options.concurrency} concurrent")
+        (hello_ok, hello_errors, hello_seconds), _ = in_client_process(throughput, hello.url, "/",
+                                                                       options.concurrency, options.seconds)
+    yield_hello = hello_ok / hello_seconds
+    ratio = yield_page / yield_hello if yield_hello else 0.0
+    detail = f"{options.concurrency} concurrent, {options.seconds:g} s each, same gunicorn config"
+    return [
+        Measurement("learner page: module page (logged in)", "PostgreSQL", f"{yield_page:,.0f} req/s",
+                    f"{ok} ok, {errors} errors; {detail}"),
+        Measurement("bare Flask hello, same server", "–", f"{yield_hello:,.0f} req/s",
+                    f"{hello_ok} ok, {hello_errors} errors"),
+        Measurement("learner page ÷ hello", "PostgreSQL", f"{ratio:.2f}", "requests/s ratio",
+                    f"≥ {RATIO_TARGET}", ratio >= RATIO_TARGET and not errors and not hello_errors),
+    ]
+
+
+def run(databases: list[Database], options: Options) -> list[Measurement]:
+    database = postgres(databases)
+    if database is None:
+        return []
+    label = database.label
+    with seeded_site(database, options.people, unread=1) as site:
+        logs = results_dir("journey")
+        busy = machine_busy()
+        with gunicorn("app:app", site.env, logs) as server:
+            note(f"journey: {options.people} people, {options.concurrency} at a time")
+            outcome, client_cpu = in_client_process(drive, server.url, site.world, options.concurrency)
+            machine = busy_since(busy)
+            report = StepReport(label, outcome.recorder, server.requests())
+            comparison = _page_vs_hello(site, server, logs, options)
+        with site.app.app_context():
+            signatures, certificates, completed = _verify(site.world.program_id)
+    for message in report.error_messages():
+        note(f"journey error: {message}")
+    for reason in unavailable_reasons(logs):
+        note(f"journey 503: {reason}")
+    note(f"journey: gunicorn logs in {logs}")
+    errors = report.error_total() + report.server_errors()
+    rate = outcome.completed / outcome.seconds * 60 if outcome.seconds else 0.0
+    whole = outcome.completed == options.people == signatures == certificates == completed
+    return [
+        *report.rows(TARGETS),
+        Measurement(f"journey: {options.people} people, {options.concurrency} at a time", label,
+                    f"{outcome.completed} done · {rate:.0f} journeys/min",
+                    f"{outcome.seconds:.0f} s; database: {signatures} pacts, {certificates} certificate PDFs, "
+                    f"{completed} enrollments complete", f"all {options.people}, 0 errors", whole and errors == 0),
+        Measurement("journey: errors", label, f"{errors}",
+                    f"client-side failures {report.error_total()}, HTTP 5xx in the access log {report.server_errors()}",
+                    "0", errors == 0),
+        Measurement("journey: machine", label, f"CPU {machine:.0%} busy",
+                    f"gunicorn {server_shape()}; the aiohttp client (1 process) shares the same cores and used "
+                    f"{client_cpu:.0f} CPU-s"),
+        *comparison,
+    ]
