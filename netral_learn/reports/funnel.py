@@ -125,13 +125,18 @@ def path_upper(path_column):
     return func.substr(path_column, 1, func.length(path_column) - 1).concat(literal("0"))
 
 
+def counted_people(program: Program) -> tuple:
+    """Conditions on Person: active, not a witness, of a jenis the program targets."""
+    return Person.active.is_(True), Person.role != Role.WITNESS, Person.jenis.in_(sorted(program.jenis_set))
+
+
 def people_of(program: Program, *columns):
-    """SELECT ``columns`` FROM the program's active, non-witness people of a targeted jenis, each
-    outer-joined to their enrollment (one row per person); callers add which units count."""
+    """SELECT ``columns`` FROM the program's :func:`counted_people`, each outer-joined to their
+    enrollment (one row per person); callers add which units count."""
     return (
         select(*columns).select_from(Person)
         .outerjoin(Enrollment, and_(Enrollment.person_id == Person.id, Enrollment.program_id == program.id))
-        .where(Person.active.is_(True), Person.role != Role.WITNESS, Person.jenis.in_(sorted(program.jenis_set)))
+        .where(*counted_people(program))
     )
 
 
