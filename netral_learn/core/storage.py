@@ -121,7 +121,7 @@ def write_new_file(relative: str, data: bytes) -> Path:
     return path
 
 
-#: Per thread: the database was asked to COMMIT and has not answered yet (see below).
+#: Per thread: the connection that was last asked to COMMIT and has not answered yet (see below).
 _commit_state = threading.local()
 
 
@@ -132,20 +132,22 @@ def _install_session_file_hooks() -> None:
 
     @event.listens_for(Session, "after_begin")
     def _begin(session, transaction, connection):
-        _commit_state.sent = False
+        session.info["connection_id"] = id(connection)
+        _commit_state.sent_by = None
 
     @event.listens_for(Engine, "commit")
     def _commit_sent(connection):
-        _commit_state.sent = True
+        _commit_state.sent_by = id(connection)
 
     @event.listens_for(Session, "after_commit")
     def _keep(session):
-        _commit_state.sent = False
+        _commit_state.sent_by = None
         session.info.pop("new_files", None)
 
     def _remove(session):
         paths = session.info.pop("new_files", [])
-        if getattr(_commit_state, "sent", False) and paths:
+        committing = getattr(_commit_state, "sent_by", None)
+        if paths and committing is not None and committing == session.info.get("connection_id"):
             # The connection broke during COMMIT: the rows may be stored. An orphan file is
             # harmless; a signed row whose PDF was deleted could never be made whole again.
             logger.warning("commit outcome unknown; keeping %d new file(s)", len(paths),
