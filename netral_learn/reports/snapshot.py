@@ -1,12 +1,13 @@
 """Funnel figures for any subtree in milliseconds, never more than a minute old.
 
-A refresh recounts a whole program from the people themselves (one GROUP BY over person,
-enrollment and certificate) into per-unit cells (:mod:`.models`); a report adds up the cells of
-the chosen subtree. Freshness, per program:
+A refresh recounts a whole program from the people themselves (one GROUP BY over people and
+their enrollments) into per-unit cells (:mod:`.models`); a report adds up the cells of the chosen
+subtree. Freshness, per program:
 
 * counted less than ``REPORT_REFRESH_AFTER`` seconds ago (30): shown as is;
 * older than that: shown as is, and a recount is queued (RQ, or inline without Redis);
-* older than ``REPORT_MAX_AGE`` (60) — nobody looked for a while — recounted before it is shown.
+* older than ``REPORT_MAX_AGE`` (60) — nobody looked for a while — recounted before it is shown
+  (the figures only: a viewer never waits for the day-by-day history unless there is none yet).
 
 The day-by-day history behind the progress line changes only through corrections (a person
 moved or deactivated, a certificate revoked), so it is recounted every ``REPORT_HISTORY_MAX_AGE``
@@ -154,7 +155,9 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
     ``fresher_than`` seconds ago. ``history`` None recounts the day-by-day history when it is due."""
     snapshot = _locked_snapshot(program.id)
     now = now_utc()
-    if _age(snapshot.counted_at, now) < fresher_than:
+    if history is None:
+        history = _history_due(program, snapshot, now)
+    if _age(snapshot.counted_at, now) < fresher_than and not history:
         db.session.commit()
         return snapshot
     started = time.perf_counter()
@@ -163,8 +166,6 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
         db.session.execute(func.set_config("work_mem", "64MB", True).select())
     unit_ids = targeted_unit_ids(program)
     _count_cells(program, unit_ids)
-    if history is None:
-        history = _history_due(program, snapshot, now)
     if history:
         _count_history(program, unit_ids)
         snapshot.history_at = now
@@ -176,6 +177,7 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
 
 
 def _history_due(program: Program, snapshot: FunnelSnapshot, now: datetime) -> bool:
+    """Older than REPORT_HISTORY_MAX_AGE, counted on an earlier local day, or never counted."""
     if _age(snapshot.history_at, now) > _setting("REPORT_HISTORY_MAX_AGE", 600):
         return True
     zone = ZoneInfo(funnel.instansi_zone(program))
@@ -201,8 +203,11 @@ def current_snapshot(program: Program) -> FunnelSnapshot:
     snapshot = db.session.get(FunnelSnapshot, program.id)
     age = _age(snapshot.counted_at if snapshot else None, now)
     if age > _setting("REPORT_MAX_AGE", 60):
-        return refresh(program, fresher_than=_setting("REPORT_REFRESH_AFTER", 30))
-    if age > _setting("REPORT_REFRESH_AFTER", 30):
+        missing_history = snapshot is None or snapshot.history_at is None
+        snapshot = refresh(program, fresher_than=_setting("REPORT_REFRESH_AFTER", 30), history=missing_history)
+        if _history_due(program, snapshot, now):
+            _queue_refresh(program.id)
+    elif age > _setting("REPORT_REFRESH_AFTER", 30):
         _queue_refresh(program.id)
     return snapshot
 

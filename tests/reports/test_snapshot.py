@@ -133,3 +133,20 @@ def test_concurrent_recounts_do_not_collide(app, world, factory):
         cells = db.session.scalars(select(FunnelCell).where(FunnelCell.program_id == world["program"])).all()
         keys = [(c.unit_id, c.jenis, c.golongan) for c in cells]
         assert len(keys) == len(set(keys)) and sum(c.certificate for c in cells) == 1
+
+
+def test_a_viewer_past_a_minute_waits_for_the_figures_only(app, world, factory, frozen, monkeypatch):
+    """After a long quiet spell the figures are recounted before the page, but the day-by-day
+    history (seconds at a million people) is left to the queue."""
+    queued = []
+    monkeypatch.setattr(snapshot, "_queue_refresh", queued.append)
+    _complete_one(app, world, factory, "Sebelum")
+    with app.test_request_context():
+        program = db.session.get(Program, world["program"])
+        history_at = snapshot.refresh(program).history_at
+    _complete_one(app, world, factory, "Sesudah")
+    frozen(app.config["REPORT_HISTORY_MAX_AGE"] + 1)
+    assert _certificates(app, world) == 2
+    with app.app_context():
+        assert db.session.get(FunnelSnapshot, world["program"]).history_at == history_at
+    assert queued == [world["program"]]
