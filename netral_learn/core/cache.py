@@ -41,13 +41,21 @@ def cached_json(key: str, ttl: int, compute: Callable[[], object]):
     return _local_cached(key, ttl, compute)
 
 
+#: Past this many entries, expired ones are dropped on the next insert (keys that embed a
+#: version, like the report sums per count, would otherwise pile up in a long-running process).
+_PURGE_ABOVE = 256
+
+
 def _local_cached(key: str, ttl: int, compute: Callable[[], object]):
     now = time.monotonic()
     with _lock:
         hit = _local.get(key)
-        if hit is not None and now - hit[0] < ttl:
+        if hit is not None and now < hit[0]:
             return json.loads(hit[1])
     value = compute()
     with _lock:
-        _local[key] = (now, json.dumps(value, default=str))
+        if len(_local) >= _PURGE_ABOVE:
+            for stale in [k for k, (expires, _payload) in _local.items() if expires <= now]:
+                del _local[stale]
+        _local[key] = (now + ttl, json.dumps(value, default=str))
     return value
