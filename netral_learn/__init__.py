@@ -62,16 +62,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-        # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT taken
-        # before any write ran outside one and its RELEASE committed at once: a later failure
-        # could not roll the row back. SQLAlchemy's documented fix: BEGIN ourselves (below).
-        dbapi_connection.isolation_level = None
 
 
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_in_transaction(connection, name):
+    """pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT taken before
+    any write would run outside one and its RELEASE would commit at once (a later failure could
+    not roll the row back). Open the transaction first — IMMEDIATE, taking the write lock now and
+    waiting for it (busy_timeout), rather than a deferred BEGIN whose later upgrade to a writer
+    fails at once when another request committed in between (WAL "busy snapshot"). Reads outside
+    savepoints stay in pysqlite's default mode, so concurrent requests do not queue on them."""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_extensions(app: Flask) -> None:
