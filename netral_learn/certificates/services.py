@@ -23,6 +23,7 @@ from ..accounts.models import ROLE_RANK, Person, Role, Unit
 from ..core import audit
 from ..core.errors import InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import format_date_id, zone_of
+from ..core.jobs import queue_after_commit, run_in_app
 from ..core.pdf import render_pdf
 from ..core.storage import storage_root, write_new_file
 from ..courses.models import Enrollment, Program
@@ -112,7 +113,20 @@ def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
     db.session.flush()
     audit.record(None, "certificate.issue", f"certificate:{certificate.id}", number=certificate.number,
                  person=enrollment.person_id)
+    queue_after_commit(render_job, certificate.id)
     return certificate
+
+
+def render_job(certificate_id: int) -> None:
+    """Worker job: render a newly issued certificate ahead of its first download."""
+
+    def run():
+        certificate = db.session.get(Certificate, certificate_id)
+        if certificate is not None and certificate.pdf_path is None and certificate.revoked_at is None:
+            ensure_pdf(certificate)
+            db.session.commit()
+
+    run_in_app(run)
 
 
 def issue_pending(now: datetime, limit: int = 500) -> int:

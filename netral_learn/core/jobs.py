@@ -58,3 +58,33 @@ def run_in_app(func: Callable, *args, **kwargs):
 
     with create_app().app_context():
         return func(*args, **kwargs)
+
+
+def queue_after_commit(func: Callable, *args) -> None:
+    """Queue ``func(*args)`` once the current transaction has committed, and never if it rolls
+    back — for work that may wait (a PDF to render ahead of its first download). Only with Redis:
+    without a queue there is nobody to do it later, and the caller's lazy path does it on demand."""
+    from ..extensions import db
+
+    if current_app.config.get("REDIS_URL"):
+        db.session.info.setdefault("queue_after_commit", []).append((func, args))
+
+
+def _install_after_commit_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_commit")
+    def _enqueue(session):
+        for func, args in session.info.pop("queue_after_commit", []):
+            try:
+                enqueue(func, *args)
+            except Exception:  # noqa: BLE001 - committed work stands; the lazy path does the job later
+                logger.warning("job not queued after commit: %s", func.__name__, exc_info=True)
+
+    @event.listens_for(Session, "after_rollback")
+    def _forget(session):
+        session.info.pop("queue_after_commit", None)
+
+
+_install_after_commit_hooks()

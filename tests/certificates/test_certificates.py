@@ -219,3 +219,28 @@ def test_two_instansi_may_use_the_same_number_pattern(app, world, factory):
         sign(neighbour.id, other_program)
         numbers = [c.number for c in db.session.query(Certificate).order_by(Certificate.id)]
     assert numbers[0] == numbers[1] and numbers[0].startswith("800/0001/")
+
+
+def test_with_a_queue_the_pdf_is_rendered_after_issue_commits(app, world, monkeypatch):
+    """With Redis, is the certificate queued for rendering once its issue commits (never when the
+    transaction rolls back), and does the job render it ahead of the first download?"""
+    from netral_learn.core import jobs
+
+    queued = []
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://queue.invalid/0")
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args: queued.append((func, args)))
+    with app.test_request_context():
+        person, program = pass_quiz(world["learner"].id, world["program"])
+        db.session.commit()
+        enrollment = db.session.query(Enrollment).one()
+        services.issue_certificate(enrollment, clock.now_utc())
+        db.session.rollback()
+        assert queued == []
+        certificate = services.issue_certificate(db.session.query(Enrollment).one(), clock.now_utc())
+        db.session.commit()
+        assert queued == [(services.render_job, (certificate.id,))]
+        assert certificate.pdf_path is None
+        services.render_job(certificate.id)
+        db.session.expire_all()
+        stored = db.session.get(Certificate, certificate.id)
+        assert stored.pdf_path and services.pdf_path(stored).exists()
