@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from ..core import audit
 from ..core.clock import now_utc
@@ -137,6 +138,7 @@ def load_session(token: str) -> Person | None:
     """The person behind a session id, if the session still exists and has not expired."""
     row = db.session.execute(
         select(LoginSession, Person).join(Person, LoginSession.person_id == Person.id)
+        .options(joinedload(Person.unit))  # every page asks for the person's unit (targeting, scope, zone)
         .where(LoginSession.id == token)
     ).first()
     if row is None:

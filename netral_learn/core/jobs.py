@@ -60,14 +60,17 @@ def run_in_app(func: Callable, *args, **kwargs):
         return func(*args, **kwargs)
 
 
-def queue_after_commit(func: Callable, *args) -> None:
+def queue_after_commit(func: Callable, *args) -> bool:
     """Queue ``func(*args)`` once the current transaction has committed, and never if it rolls
-    back — for work that may wait (a PDF to render ahead of its first download). Only with Redis:
-    without a queue there is nobody to do it later, and the caller's lazy path does it on demand."""
+    back — for work that may wait (a PDF to render ahead of its first download). Only with Redis,
+    and says whether it queued: without a queue there is nobody to do it later, so the caller does
+    the work now or leaves it to its lazy path."""
     from ..extensions import db
 
-    if current_app.config.get("REDIS_URL"):
-        db.session.info.setdefault("queue_after_commit", []).append((func, args))
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    db.session.info.setdefault("queue_after_commit", []).append((func, args))
+    return True
 
 
 def _install_after_commit_hooks() -> None:

@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Person, Role, Unit
 from ..core.clock import now_utc
@@ -88,9 +89,14 @@ def programs_for(person: Person) -> list[Program]:
     return [program for program in candidates if is_targeted(person, program)]
 
 
+#: What every learner page reads of a program (its course version, the targets' units for the
+#: targeting check), in the program's own query rather than one lazy load after another.
+_LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit), joinedload(Program.course_version))
+
+
 def get_program_for(person: Person, program_id: int) -> Program:
     """The program, if it targets the person; OutOfScope (404) otherwise."""
-    program = db.session.get(Program, program_id)
+    program = db.session.get(Program, program_id, options=_LEARNER_PROGRAM)
     if program is None or not is_targeted(person, program):
         raise OutOfScope()
     return program
@@ -99,8 +105,10 @@ def get_program_for(person: Person, program_id: int) -> Program:
 # --- journey state -------------------------------------------------------------------------
 
 def find_enrollment(person: Person, program: Program) -> Enrollment | None:
-    return db.session.scalar(select(Enrollment).where(Enrollment.program_id == program.id,
-                                                      Enrollment.person_id == person.id))
+    """The person's enrollment with its module progress (one query)."""
+    return db.session.scalars(select(Enrollment).options(joinedload(Enrollment.progress))
+                              .where(Enrollment.program_id == program.id, Enrollment.person_id == person.id)
+                              ).unique().first()
 
 
 def enroll(person: Person, program: Program) -> Enrollment:

@@ -17,7 +17,7 @@ def worker_command(burst: bool):
     if not url:
         raise click.ClickException("REDIS_URL belum diatur: tanpa Redis, pekerjaan dijalankan langsung.")
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
     # Not core.jobs.redis_connection(): its short socket timeout would break the worker's
     # blocking wait for the next job.
@@ -25,8 +25,10 @@ def worker_command(burst: bool):
 
     app = current_app._get_current_object()
 
-    class AppWorker(Worker):
-        """Every job runs inside this app's context."""
+    class AppWorker(SimpleWorker):
+        """Every job runs inside this app's context, in this process: RQ's default forks a fresh
+        process per job, which would open a new database connection and set up WeasyPrint's
+        fonts again for every PDF. Run several workers for more parallel jobs."""
 
         def perform_job(self, *args, **kwargs):
             with app.app_context():

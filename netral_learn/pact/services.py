@@ -1,8 +1,12 @@
 """Signing the pact, countersigning as a witness, revoking, and answering verification.
 
-A signature is one transaction: the row (unique per person and program), the signed PDF written
-atomically (and removed again if the transaction rolls back), the enrollment step, the audit
-entry. Re-authentication uses the account's password and counts failures like a login.
+A signature is one transaction: the row (unique per person and program), the enrollment step,
+the audit entry. Re-authentication uses the account's password and counts failures like a login.
+The signed PDF (rendered, then PAdES-signed: most of a signing's cost) is made by the worker right
+after the commit when a queue is configured, so the person is not kept waiting during a mass
+event; without one it is made in the same transaction. Whoever needs it first (a download, a
+witness) makes it if it is not there yet; it is written atomically and removed again if its
+transaction rolls back.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from ..accounts.models import ROLE_RANK, Person, Role, Unit
 from ..core import audit
 from ..core.errors import DomainError, InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import local_today
+from ..core.jobs import queue_after_commit, run_in_app
 from ..core.storage import storage_root, write_new_file
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
@@ -166,12 +171,40 @@ def sign_pact(person: Person, program: Program, request: SignRequest, now: datet
             db.session.add(signature)
     except IntegrityError:
         raise AlreadySigned() from None
-    pdf = document.render_signed_pdf(signature, person, program, instansi_of(program), witnesses)
-    _store_pdf(signature, pdf)
     if not witnesses:
         _complete(enrollment, now)
     audit.record(person, "pact.sign", f"pact:{signature.id}", program=program.id, text_sha256=signature.text_sha256,
-                 pdf_sha256=signature.pdf_sha256, ip=signature.ip)
+                 ip=signature.ip)
+    if not queue_after_commit(render_job, signature.id):
+        ensure_pdf(signature)
+    return signature
+
+
+def render_job(signature_id: int) -> None:
+    """Worker job: make the signed PDF of a new signature ahead of its first download."""
+
+    def run():
+        signature = db.session.get(PactSignature, signature_id)
+        if signature is not None and signature.pdf_path is None:
+            ensure_pdf(signature)
+            db.session.commit()
+
+    run_in_app(run)
+
+
+def ensure_pdf(signature: PactSignature) -> PactSignature:
+    """The signature with its signed PDF, made now if nobody has made it yet. The row is locked
+    first, so the worker and a download racing for the same pact make one PDF, not two."""
+    if signature.pdf_path:
+        return signature
+    signature = db.session.scalars(select(PactSignature).where(PactSignature.id == signature.id)
+                                   .with_for_update().execution_options(populate_existing=True)).one()
+    if signature.pdf_path is None:
+        program = db.session.get(Program, signature.program_id)
+        pdf = document.render_signed_pdf(signature, signature.person, program, instansi_of(program),
+                                         program_pact(program)[1])
+        _store_pdf(signature, pdf)
+        audit.record(None, "pact.pdf", f"pact:{signature.id}", pdf_sha256=signature.pdf_sha256)
     return signature
 
 
@@ -239,6 +272,7 @@ def witness_sign(person: Person, signature_id: int, *, text_sha256: str, typed_n
         raise AlreadySigned(_l("Anda sudah menandatangani pakta ini sebagai saksi."))
     if text_sha256 != signature.text_sha256:
         raise InvalidInput(_l("Teks pakta yang Anda baca berbeda dengan yang tersimpan. Muat ulang halaman."))
+    ensure_pdf(signature)  # the signer's PDF first: the witness's signature is added to it
     if not name_matches(typed_name, person.name):
         raise InvalidInput(_l("Nama yang diketik tidak sama dengan nama Anda (%(name)s).", name=person.name))
     _reauthenticate(person, password)

@@ -20,6 +20,8 @@ bp = Blueprint("pact", __name__)
 
 
 def _pdf(signature: PactSignature) -> Response:
+    signature = services.ensure_pdf(signature)
+    db.session.commit()
     return Response(services.pdf_bytes(signature), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="pakta-{signature.verify_code}.pdf"',
         "Cache-Control": "private, no-store"})

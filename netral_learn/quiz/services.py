@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Person
-from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import local_today
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
-from ..courses.progress import Step
+from ..courses import progress
 from ..extensions import db
 from . import grading
 from .draw import NotEnoughQuestions, draw_questions, shuffled_options
@@ -81,9 +81,10 @@ def attempts_of(person: Person, program: Program, kind: AttemptKind = AttemptKin
     ).order_by(Attempt.number)).all()
 
 
-def get_attempt_for(person: Person, program: Program, attempt_id: int) -> Attempt:
-    """The person's own attempt in this program; 404 for anyone else's."""
-    attempt = db.session.get(Attempt, attempt_id)
+def get_attempt_for(person: Person, program: Program, attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The person's own attempt in this program; 404 for anyone else's. ``lock``: read it with
+    its row lock and questions at once, as the save or submit that follows would."""
+    attempt = _locked(attempt_id) if lock else db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.person_id != person.id or attempt.program_id != program.id:
         raise OutOfScope()
     return attempt
@@ -112,17 +113,24 @@ class StartCheck:
 
 def can_start(person: Person, program: Program, kind: AttemptKind, now: datetime) -> StartCheck:
     """The rules before 'Mulai': right step, not passed yet, attempts left, cooldown over."""
-    settings = settings_for(program)
-    attempts = attempts_of(person, program, kind)
+    def journey():
+        return course_services.journey_state(program, course_services.find_enrollment(person, program))
+
+    return _start_check(settings_for(program), attempts_of(person, program, kind), kind, journey,
+                        lambda: bool(attempts_of(person, program, AttemptKind.POST)), now)
+
+
+def _start_check(settings: QuizSettings, attempts: list[Attempt], kind: AttemptKind, journey, has_post_test,
+                 now: datetime) -> StartCheck:
+    """can_start's rules on what the caller has loaded; ``journey`` and ``has_post_test`` are
+    asked only when the rule needs them."""
     if kind == AttemptKind.PRE:
         if not settings.pretest_enabled:
             return StartCheck(False, _l("Program ini tidak memakai pra-tes."))
-        if attempts or attempts_of(person, program, AttemptKind.POST):
+        if attempts or has_post_test():
             return StartCheck(False, _l("Pra-tes hanya dapat dikerjakan sekali, sebelum kuis."))
         return StartCheck(True, attempts_left=1)
-    enrollment = course_services.find_enrollment(person, program)
-    state = course_services.journey_state(program, enrollment)
-    if not state.modules_done:
+    if not journey().modules_done:
         return StartCheck(False, _l("Selesaikan semua modul terlebih dahulu."))
     if any(a.passed for a in attempts):
         return StartCheck(False, _l("Anda sudah lulus kuis ini."))
@@ -148,30 +156,36 @@ def active_attempt(person: Person, program: Program, kind: AttemptKind) -> Attem
 
 def start_attempt(person: Person, program: Program, kind: AttemptKind, now: datetime,
                   rng: random.Random | None = None) -> Attempt:
-    """Resume the active attempt, or start a new one with a frozen random draw."""
-    current = active_attempt(person, program, kind)
+    """Resume the active attempt, or start a new one with a frozen random draw.
+
+    Everyone presses 'Mulai' in the same minute after an apel, so each thing is read once: the
+    person's attempts (the active one among them), enrollment and settings, the bank's ids, the
+    drawn questions with their options; then one insert of the attempt and its questions."""
+    attempts = attempts_of(person, program, kind)
+    current = next((a for a in attempts if a.status == AttemptStatus.ACTIVE), None)
     if current is not None:
         if not is_overdue(current, now):
             return current
         finish_attempt(current, now, AttemptStatus.EXPIRED)
     course_services.require_open(program, local_today(person))
-    if kind == AttemptKind.POST:
-        course_services.require_step(person, program, Step.QUIZ)
-    check = can_start(person, program, kind, now)
+    enrollment = course_services.find_enrollment(person, program)
+    state = course_services.journey_state(program, enrollment)
+    if kind == AttemptKind.POST and not progress.may_take_quiz(state):
+        raise course_services.StepLocked()
+    settings = settings_for(program)
+    check = _start_check(settings, attempts, kind, lambda: state,
+                         lambda: bool(attempts_of(person, program, AttemptKind.POST)), now)
     if not check.allowed:
         raise QuizUnavailable(check.reason)
-    settings = settings_for(program)
     rng = rng or random.Random(secrets.randbits(64))
     try:
         question_ids = draw_questions(bank_by_tag(program.course_version.course_id), settings.question_count,
                                       settings.per_tag or {}, rng)
     except NotEnoughQuestions:
         raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.program_id == program.id, Attempt.person_id == person.id, Attempt.kind == kind)) or 0) + 1
     attempt = Attempt(
-        program_id=program.id, person_id=person.id, kind=kind, number=number, started_at=now,
-        last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
+        program_id=program.id, person_id=person.id, kind=kind, number=max((a.number for a in attempts), default=0) + 1,
+        started_at=now, last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
         deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
     )
     questions = {q.id: q for q in db.session.scalars(
@@ -182,12 +196,12 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
-        # Another request started an attempt at the same moment: use that one.
+        # Another request started an attempt (same number, or a second active one) at the same moment: use that one.
         current = active_attempt(person, program, kind)
         if current is None:
             raise QuizUnavailable(_l("Percobaan lain sedang dimulai. Muat ulang halaman.")) from None
         return current
-    if kind == AttemptKind.POST:
+    if kind == AttemptKind.POST and enrollment is None:
         course_services.enroll(person, program)
     return attempt
 
@@ -209,18 +223,31 @@ def _snapshot(question: Question, rng: random.Random) -> dict:
 # --- answering -----------------------------------------------------------------------------
 
 def _lock(attempt: Attempt) -> Attempt:
-    """Re-read the attempt with a row lock, so saves and submits of one attempt take turns."""
-    return db.session.scalars(select(Attempt).where(Attempt.id == attempt.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    """Re-read the attempt (and its questions) with a row lock, so saves and submits of one
+    attempt take turns; once per transaction (a submit's own save does not lock again)."""
+    if attempt.id in db.session.info.get("locked_attempts", ()):
+        return attempt
+    return _locked(attempt.id)
 
 
-def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> int:
-    """Autosave: store the chosen options of the given questions; refused once finished or late."""
-    attempt = _lock(attempt)
-    if attempt.status != AttemptStatus.ACTIVE:
-        raise AttemptClosed()
-    if is_overdue(attempt, now):
-        raise AttemptClosed(_l("Waktu kuis sudah habis; jawaban yang tersimpan sebelumnya akan dinilai."))
+def _locked(attempt_id: int) -> Attempt | None:
+    attempt = db.session.scalars(select(Attempt).where(Attempt.id == attempt_id).options(
+        selectinload(Attempt.questions)).with_for_update().execution_options(populate_existing=True)).first()
+    if attempt is not None:
+        db.session.info.setdefault("locked_attempts", set()).add(attempt.id)
+    return attempt
+
+
+def _forget_locks(session, *_args) -> None:
+    session.info.pop("locked_attempts", None)
+
+
+for _end in ("after_commit", "after_soft_rollback"):  # a savepoint rolled back gives up its row locks too
+    event.listen(Session, _end, _forget_locks)
+
+
+def _store_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> int:
+    """Put the chosen options of the given questions on the attempt (in memory); how many changed."""
     by_id = {aq.id: aq for aq in attempt.questions}
     saved = 0
     for question_id, selected in answers.items():
@@ -237,29 +264,60 @@ def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime)
             item.saved_at = now
             saved += 1
     attempt.last_activity_at = now
+    return saved
+
+
+def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> int:
+    """Autosave: store the chosen options of the given questions; refused once finished or late."""
+    attempt = _lock(attempt)
+    if attempt.status != AttemptStatus.ACTIVE:
+        raise AttemptClosed()
+    if is_overdue(attempt, now):
+        raise AttemptClosed(_l("Waktu kuis sudah habis; jawaban yang tersimpan sebelumnya akan dinilai."))
+    saved = _store_answers(attempt, answers, now)
     db.session.flush()
     return saved
 
 
 def submit_attempt(attempt: Attempt, answers: dict[int, list[int]] | None, now: datetime) -> Attempt:
-    """Save the last answers (if still in time) and score the attempt, exactly once."""
+    """Save the last answers (if still in time) and score the attempt, exactly once. The last
+    answers, the score and the credits go to the database together, in the scoring's flush."""
     attempt = _lock(attempt)
-    if attempt.status == AttemptStatus.ACTIVE and answers and not is_overdue(attempt, now):
-        save_answers(attempt, answers, now)
-    if attempt.status == AttemptStatus.ACTIVE:
-        finish_attempt(attempt, now, AttemptStatus.EXPIRED if is_overdue(attempt, now) else AttemptStatus.SUBMITTED)
+    if attempt.status != AttemptStatus.ACTIVE:
+        return attempt
+    overdue = is_overdue(attempt, now)
+    if _claim(attempt, now, AttemptStatus.EXPIRED if overdue else AttemptStatus.SUBMITTED):
+        if answers and not overdue:
+            _store_answers(attempt, answers, now)
+        _score(attempt, now)
     return attempt
 
 
 def finish_attempt(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
     """Claim the attempt (active → finished) and score it; False if someone else finished it first."""
+    if not _claim(attempt, now, status):
+        return False
+    _score(attempt, now)
+    return True
+
+
+def _claim(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
+    """active → ``status`` by a conditional UPDATE: of two finishers (two tabs, a double click,
+    the closing job) exactly one gets True, on SQLite too where there is no row lock."""
     claimed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
         .values(status=status, finished_at=now).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(attempt)
     if not claimed:
+        db.session.refresh(attempt)  # someone else's result
         return False
+    set_committed_value(attempt, "status", status)  # what the UPDATE wrote: no reload needed
+    set_committed_value(attempt, "finished_at", now)
+    return True
+
+
+def _score(attempt: Attempt, now: datetime) -> None:
+    """Credit each question on what was saved by the cutoff, then the score and the enrollment."""
     limit = cutoff(attempt)
     credits = []
     for item in attempt.questions:
@@ -269,25 +327,24 @@ def finish_attempt(attempt: Attempt, now: datetime, status: AttemptStatus) -> bo
         credits.append(item.credit)
     attempt.score = grading.score_percent(credits)
     attempt.passed = grading.passed(attempt.score, attempt.pass_mark)
-    _record_result(attempt, now)
     db.session.flush()
-    return True
+    _record_result(attempt, now)
 
 
 def _record_result(attempt: Attempt, now: datetime) -> None:
-    """Keep the best post-test score (and the pre-test score) on the enrollment; passing unlocks the pact."""
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.program_id == attempt.program_id, Enrollment.person_id == attempt.person_id)
-        .with_for_update())
-    if enrollment is None:
-        return
+    """Keep the best post-test score (and the pre-test score) on the enrollment; passing unlocks
+    the pact. One UPDATE that compares in SQL: no read, and no lock held while Python decides."""
+    where = (Enrollment.program_id == attempt.program_id, Enrollment.person_id == attempt.person_id)
     if attempt.kind == AttemptKind.PRE:
-        enrollment.pretest_score = attempt.score
-        return
-    if enrollment.quiz_best_score is None or attempt.score > enrollment.quiz_best_score:
-        enrollment.quiz_best_score = attempt.score
-    if attempt.passed and enrollment.quiz_passed_at is None:
-        enrollment.quiz_passed_at = now
+        values = {"pretest_score": attempt.score}
+    else:
+        values = {"quiz_best_score": case((or_(Enrollment.quiz_best_score.is_(None),
+                                                Enrollment.quiz_best_score < attempt.score), attempt.score),
+                                          else_=Enrollment.quiz_best_score)}
+        if attempt.passed:
+            values["quiz_passed_at"] = func.coalesce(Enrollment.quiz_passed_at, now)
+    db.session.execute(update(Enrollment).where(*where).values(**values)
+                       .execution_options(synchronize_session="fetch"))
 
 
 def close_abandoned(now: datetime) -> int:

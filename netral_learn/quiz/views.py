@@ -103,7 +103,7 @@ def attempt(program_id: int, attempt_id: int):
 def save(program_id: int, attempt_id: int):
     _check_token()
     program = _program(program_id)
-    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id, lock=True)
     saved = services.save_answers(attempt, _answers_from_form(), now_utc())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
@@ -117,7 +117,7 @@ def save(program_id: int, attempt_id: int):
 def submit(program_id: int, attempt_id: int):
     _check_token()
     program = _program(program_id)
-    attempt = services.get_attempt_for(current_user, program, attempt_id)
+    attempt = services.get_attempt_for(current_user, program, attempt_id, lock=True)
     services.submit_attempt(attempt, _answers_from_form(), now_utc())
     target = url_for("quiz.result", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
     db.session.commit()

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from ..conftest import TEST_SECRET
-from .servers import start_instance
+from .servers import run_worker_burst, start_instance
 
 needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
                                     reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -18,3 +18,9 @@ def start_test_instance(app, port: int, redis: str | None = None, **extra_env: s
     """A production gunicorn on the test database, storage and signing key of ``app``."""
     return start_instance(port, app.config, database_url=os.environ["TEST_DATABASE_URL"], secret_key=TEST_SECRET,
                           redis_url=redis or redis_url(), **extra_env)
+
+
+def run_test_worker(app, redis: str) -> str:
+    """The job worker on the test database, storage and signing key of ``app``, until the queue is empty."""
+    return run_worker_burst(app.config, database_url=os.environ["TEST_DATABASE_URL"], secret_key=TEST_SECRET,
+                            redis_url=redis)

@@ -63,20 +63,35 @@ def _answers(url: str) -> bool:
 SHARED_SETTINGS = ("STORAGE_DIR", "SIGNING_PKCS12_PATH", "SIGNING_PKCS12_PASSWORD", "SIGNING_CA_PATH")
 
 
-def start_instance(port: int, config, *, database_url: str, secret_key: str, redis_url: str | None = None,
-                   **extra_env: str) -> subprocess.Popen:
-    """One gunicorn (1 worker) on ``port`` in production mode sharing storage and signing key
-    with ``config`` (a Flask config); returns once /healthz answers."""
+def production_env(config, *, database_url: str, secret_key: str, redis_url: str | None = None,
+                   **extra_env: str) -> dict[str, str]:
+    """The environment of a production process sharing storage and signing key with ``config``."""
     env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": secret_key, "DATABASE_URL": database_url,
-           "TRUSTED_HOSTS": "127.0.0.1", "SESSION_COOKIE_SECURE": "0", "GUNICORN_WORKERS": "1",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "SITE_URL": f"http://127.0.0.1:{port}",
+           "TRUSTED_HOSTS": "127.0.0.1", "SESSION_COOKIE_SECURE": "0",
            **{name: config[name] for name in SHARED_SETTINGS}, **extra_env}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
+    return env
+
+
+def start_instance(port: int, config, **settings) -> subprocess.Popen:
+    """One gunicorn (1 worker) on ``port`` in production mode sharing storage and signing key
+    with ``config`` (a Flask config); returns once /healthz answers. ``settings``: production_env's."""
+    env = production_env(config, GUNICORN_WORKERS="1", GUNICORN_BIND=f"127.0.0.1:{port}",
+                         SITE_URL=f"http://127.0.0.1:{port}", **settings)
     process = _spawn([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT, env=env)
     _wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), process, "gunicorn")
     return process
+
+
+def run_worker_burst(config, **settings) -> str:
+    """``flask worker --burst`` in production mode: do the queued jobs, stop; returns its log."""
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"], cwd=ROOT,
+                            env=production_env(config, **settings), capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"flask worker failed: {result.stderr[-2000:]}")
+    return result.stderr
 
 
 def stop(process: subprocess.Popen) -> None:

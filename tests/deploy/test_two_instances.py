@@ -1,16 +1,26 @@
 """Two gunicorn instances on one PostgreSQL + Redis + shared storage behave as one site."""
+import pytest
+
+from netral_learn.certificates.models import Certificate
 from netral_learn.extensions import db
+from netral_learn.pact.models import PactSignature
 from netral_learn.quiz.models import Attempt
 
 from ..factories import Factory
-from .conftest import needs_postgres, start_test_instance
-from .servers import Browser, free_port, stop
+from .conftest import needs_postgres, run_test_worker, start_test_instance
+from .servers import Browser, ThrowawayRedis, free_port, stop
 
-pytestmark = needs_postgres  # and Redis at REDIS_TEST_URL
+pytestmark = [needs_postgres, pytest.mark.skipif(not ThrowawayRedis.available(), reason="needs redis-server")]
+
+
+def _stored_pdfs(app) -> tuple[str | None, str | None]:
+    with app.app_context():
+        return (db.session.query(PactSignature.pdf_path).scalar(), db.session.query(Certificate.pdf_path).scalar())
 
 
 def test_one_journey_across_two_instances(app, factory):
-    """Log in on A, read on B, start the quiz on B and submit on A, sign on B, download on A."""
+    """Log in on A, read on B, start the quiz on B and submit on A, sign on B; the worker makes
+    the signed pact and the certificate; download on A."""
     tree = factory.tree()
     version = factory.course(modules=1)
     program = factory.program(tree["root"], version)
@@ -19,7 +29,8 @@ def test_one_journey_across_two_instances(app, factory):
     factory.pact_template()
     person = factory.person(tree["a1"], name="Budi Santoso")
     a_port, b_port = free_port(), free_port()
-    processes = [start_test_instance(app, a_port), start_test_instance(app, b_port)]
+    redis = ThrowawayRedis().start()  # its own queue: no other test's jobs
+    processes = [start_test_instance(app, a_port, redis.url), start_test_instance(app, b_port, redis.url)]
     try:
         a, b = f"http://127.0.0.1:{a_port}", f"http://127.0.0.1:{b_port}"
         browser = Browser()
@@ -41,9 +52,14 @@ def test_one_journey_across_two_instances(app, factory):
                                       {"typed_name": "Budi Santoso", "password": Factory.PASSWORD, "agree": ["0", "1"]},
                                       f"{a}/program/{program}/pakta")
         assert status == 200 and "berhasil ditandatangani" in signed
+        assert _stored_pdfs(app) == (None, None)  # queued, not made in the signing request
+        run_test_worker(app, redis.url)
+        pact_pdf, certificate_pdf = _stored_pdfs(app)
+        assert pact_pdf.startswith("pacts/") and certificate_pdf.startswith("certificates/")
         with browser.opener.open(f"{a}/program/{program}/sertifikat.pdf", timeout=60) as response:
             assert response.headers["Content-Type"] == "application/pdf" and response.read(5) == b"%PDF-"
         assert browser.get(f"{a}/readyz")[1].count('"up"') == 2  # database and Redis
     finally:
         for process in processes:
             stop(process)
+        redis.stop()

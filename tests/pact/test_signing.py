@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from netral_learn.accounts.models import Person, Role
 from netral_learn.core import audit, clock
-from netral_learn.courses.models import Enrollment, Program
+from netral_learn.courses.models import Enrollment
 from netral_learn.extensions import db
 from netral_learn.pact import document, services
 from netral_learn.pact.models import PactSignature, SignatureStatus
@@ -201,6 +201,43 @@ def test_witnessed_pact_is_incomplete_until_the_last_witness_signs(app, world, f
         code = signature.verify_code
     page = app.test_client().get(f"/verifikasi/{code}").get_data(as_text=True)
     assert "Perwakilan Bawaslu" in page and "Kepala BKPSDM" in page and "ASLI" in page
+
+
+def test_with_a_queue_the_signed_pdf_is_made_after_the_commit_or_by_whoever_needs_it_first(app, world, factory,
+                                                                                          monkeypatch):
+    """With Redis, does signing store the signature at once and queue its PDF after the commit
+    (never after a rollback)? Does a witness who comes before the worker get the signer's PDF
+    made first, with both signatures valid, and does the worker then leave it alone?"""
+    from netral_learn.core import jobs
+
+    queued = []
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://queue.invalid/0")
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args: queued.append((func, args)))
+    witness = factory.person(world["tree"]["root"], role=Role.WITNESS, name="Rahmat Hidayat", jenis="NON_ASN")
+    factory.witnesses(world["program"], world["pact_version"], [(witness, "Perwakilan Bawaslu")])
+    request = services.SignRequest({0, 1}, "Dewi Lestari", PASSWORD, None, None, None)
+    with app.test_request_context():
+        person, program = pass_quiz(world["learner"].id, world["program"])
+        services.sign_pact(person, program, request, clock.now_utc())
+        db.session.rollback()
+        assert queued == [] and db.session.query(PactSignature).count() == 0
+        signature = services.sign_pact(person, program, request, clock.now_utc())
+        db.session.commit()
+        assert queued == [(services.render_job, (signature.id,))] and signature.pdf_path is None
+        services.witness_sign(db.session.get(Person, witness.id), signature.id, text_sha256=signature.text_sha256,
+                              typed_name="Rahmat Hidayat", password=PASSWORD, ip=None, user_agent=None,
+                              now=clock.now_utc())
+        db.session.commit()
+        made = signature.pdf_sha256
+        assert signature.status == SignatureStatus.COMPLETE and len(signature.pdf_history) == 1
+        check = document.check_pdf_signatures(services.pdf_bytes(signature))
+        assert check.signatures == 2 and check.all_valid
+        services.render_job(signature.id)
+        db.session.expire_all()
+        assert db.session.get(PactSignature, signature.id).pdf_sha256 == made
+        actions = [e.action for e in db.session.query(audit.AuditEvent).order_by(audit.AuditEvent.seq)]
+        assert audit.verify_chain().ok
+        assert [a for a in actions if a.startswith("pact.")] == ["pact.sign", "pact.pdf", "pact.witness_sign"]
 
 
 def test_witness_cannot_sign_other_programs_or_a_changed_text(app, world, factory):
