@@ -23,7 +23,9 @@ SCENARIOS = {
     "certificates": lambda args, dbs: certificates.run(dbs[:1], args.certificates),
     "reports": lambda args, dbs: reports.run(dbs, args.report_people),
     "quizstart": lambda args, dbs: quizstart.run(dbs, quizstart.Options(args.people, think=args.think)),
-    "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.concurrency, args.seconds)),
+    "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.rate, args.pause,
+                                                                           concurrency=args.concurrency,
+                                                                           seconds=args.seconds)),
     # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
     "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }

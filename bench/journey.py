@@ -1,10 +1,13 @@
-"""Issue #8: the mass event. N people each log in, read the last module, pass the quiz, sign the
-pact and download their certificate, ``concurrency`` of them on the site at a time (a new person
-arrives as soon as one finishes). Then a learner page against a bare Flask 'hello' app, under the
-same gunicorn configuration, the same client, concurrency and duration, in the same run.
+"""Issue #8: the mass event. N people arrive as a stream (``rate`` per minute, Poisson) and each
+logs in, reads the last module, passes the quiz (every tick autosaved), signs the pact and
+downloads the certificate, pausing on each page as a person would. The job worker makes the PDFs
+beside gunicorn, as in production. Then a learner page against a bare Flask 'hello' app, under
+the same gunicorn configuration, the same client, concurrency and duration, in the same run.
 """
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +19,14 @@ from netral_learn.extensions import db
 from netral_learn.pact.models import PactSignature
 
 from .harness import Database, note
-from .journey_client import drive
+from .journey_client import Pace, drive
 from .load import (
     StepReport,
     Target,
     busy_since,
+    drain_queue,
     gunicorn,
+    job_worker,
     in_client_process,
     machine_busy,
     postgres,
@@ -40,14 +45,18 @@ RATIO_TARGET = 0.5
 @dataclass(frozen=True)
 class Options:
     people: int = 500
-    concurrency: int = 50
-    seconds: float = 15.0
+    rate: float = 60.0  #: arrivals per minute: 3,600 an hour, a regency's pledge hour
+    page: float = 3.0  #: seconds on each page, ±50 %
+    question: float = 1.0  #: seconds per quiz question, ±50 %
+    concurrency: int = 50  #: clients in the page-vs-hello comparison
+    seconds: float = 15.0  #: its duration per server
 
 
 def _verify(program_id: int) -> tuple[int, int, int]:
-    """(signatures, certificates with a stored PDF, completed enrollments) in the database."""
+    """(signed pacts with a stored PDF, certificates with a stored PDF, completed enrollments) in the database."""
     count = lambda query: db.session.scalar(query)  # noqa: E731
-    return (count(select(func.count()).select_from(PactSignature).where(PactSignature.program_id == program_id)),
+    return (count(select(func.count()).select_from(PactSignature).where(PactSignature.program_id == program_id,
+                                                                        PactSignature.pdf_path.is_not(None))),
             count(select(func.count()).select_from(Certificate).where(Certificate.program_id == program_id,
                                                                       Certificate.pdf_path.is_not(None))),
             count(select(func.count()).select_from(Enrollment).where(Enrollment.program_id == program_id,
@@ -87,12 +96,15 @@ def run(databases: list[Database], options: Options) -> list[Measurement]:
     label = database.label
     with seeded_site(database, options.people, unread=1) as site:
         logs = results_dir("journey")
-        busy = machine_busy()
-        with gunicorn("app:app", site.env, logs) as server:
-            note(f"journey: {options.people} people, {options.concurrency} at a time")
-            outcome, client_cpu = in_client_process(drive, server.url, site.world, options.concurrency)
-            machine = busy_since(busy)
+        busy, started = machine_busy(), time.perf_counter()
+        with gunicorn("app:app", site.env, logs) as server, job_worker(site.env, logs):
+            note(f"journey: {options.people} people arriving at {options.rate:g}/min")
+            outcome, client_cpu = in_client_process(drive, server.url, site.world,
+                                                    Pace(options.rate, options.page, options.question))
+            backlog, failed_jobs = drain_queue()
+            machine, busy_seconds = busy_since(busy), time.perf_counter() - started
             report = StepReport(label, outcome.recorder, server.requests())
+        with gunicorn("app:app", site.env, logs) as server:
             comparison = _page_vs_hello(site, server, logs, options)
         with site.app.app_context():
             signatures, certificates, completed = _verify(site.world.program_id)
@@ -101,20 +113,27 @@ def run(databases: list[Database], options: Options) -> list[Measurement]:
     for reason in unavailable_reasons(logs):
         note(f"journey 503: {reason}")
     note(f"journey: gunicorn logs in {logs}")
-    errors = report.error_total() + report.server_errors()
+    errors = report.error_total() + report.server_errors() + failed_jobs
+    cpu_per_journey = machine * os.cpu_count() * busy_seconds / max(outcome.completed, 1)
     rate = outcome.completed / outcome.seconds * 60 if outcome.seconds else 0.0
     whole = outcome.completed == options.people == signatures == certificates == completed
     return [
         *report.rows(TARGETS),
-        Measurement(f"journey: {options.people} people, {options.concurrency} at a time", label,
+        Measurement(f"journey: {options.people} people arriving at {options.rate:g}/min", label,
                     f"{outcome.completed} done · {rate:.0f} journeys/min",
-                    f"{outcome.seconds:.0f} s; database: {signatures} pacts, {certificates} certificate PDFs, "
-                    f"{completed} enrollments complete", f"all {options.people}, 0 errors", whole and errors == 0),
+                    f"{outcome.seconds:.0f} s, at most {outcome.peak} on the site at once (pausing {options.page:g} s "
+                    f"per page, {options.question:g} s per question, ±50 %); database: {signatures} signed pact "
+                    f"PDFs, {certificates} certificate PDFs, {completed} enrollments complete",
+                    f"all {options.people}, 0 errors", whole and errors == 0),
         Measurement("journey: errors", label, f"{errors}",
-                    f"client-side failures {report.error_total()}, HTTP 5xx in the access log {report.server_errors()}",
-                    "0", errors == 0),
+                    f"client-side failures {report.error_total()}, HTTP 5xx in the access log "
+                    f"{report.server_errors()}, failed worker jobs {failed_jobs}", "0", errors == 0),
+        Measurement("journey: PDF backlog", label, f"{backlog:.0f} s",
+                    "after the last person finished, until the worker had made every queued pact and certificate "
+                    "PDF (one `flask worker`, nice 10)"),
         Measurement("journey: machine", label, f"CPU {machine:.0%} busy",
-                    f"gunicorn {server_shape()}; the aiohttp client (1 process) shares the same cores and used "
+                    f"≈ {cpu_per_journey:.2f} CPU-s per journey (app, worker, database and client); gunicorn "
+                    f"{server_shape()}; the aiohttp client (1 process) shares the same cores and used "
                     f"{client_cpu:.0f} CPU-s"),
         *comparison,
     ]

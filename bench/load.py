@@ -201,6 +201,39 @@ def gunicorn(target: str, env: dict[str, str], log_dir: Path) -> Iterator[Server
 
 
 @contextmanager
+def job_worker(env: dict[str, str], log_dir: Path) -> Iterator[subprocess.Popen]:
+    """``flask worker`` (RQ) beside gunicorn, as docs/deploy.md sets it up: one process at a lower
+    CPU priority (nice 10), so people's requests come first and the PDFs catch up behind them."""
+    full_env = {**os.environ, **env}
+    with open(log_dir / "worker.log", "w") as log:
+        process = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "app", "worker"],
+                                   cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            process.wait(60)
+
+
+def drain_queue(timeout: float = 900) -> tuple[float, int]:
+    """Wait until the worker has done every queued job: (seconds waited, failed jobs)."""
+    from redis import Redis
+    from rq import Queue
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+    from netral_learn.core.jobs import QUEUE_NAME
+
+    connection = Redis.from_url(REDIS_URL)
+    queue = Queue(QUEUE_NAME, connection=connection)
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if queue.count == 0 and StartedJobRegistry(queue=queue).count == 0:
+            break
+        time.sleep(0.2)
+    return time.perf_counter() - started, FailedJobRegistry(queue=queue).count
+
+
+@contextmanager
 def _profiled(pid: int, target: str) -> Iterator[None]:
     """With BENCH_PYSPY=<folder>, py-spy samples every gunicorn worker into <folder>/<target>.txt
     (collapsed stacks: one line per stack and its sample count)."""
@@ -340,7 +373,11 @@ def add_arguments(parser, positive) -> None:
     parser.add_argument("--people", type=positive, default=500,
                         help="simulated participants in quizstart and journey (default 500)")
     parser.add_argument("--concurrency", type=positive, default=50,
-                        help="journey: people on the site at once, and clients in the page-vs-hello test (default 50)")
+                        help="journey: clients in the page-vs-hello test (default 50)")
+    parser.add_argument("--rate", type=float, default=60.0,
+                        help="journey: people arriving per minute (default 60, i.e. 3,600 an hour; 0: all at once)")
+    parser.add_argument("--pause", type=float, default=3.0,
+                        help="journey: seconds a person stays on each page, ±50%% (default 3)")
     parser.add_argument("--think", type=float, default=10.0,
                         help="quizstart: seconds a person takes per question, ±50%% (default 10)")
     parser.add_argument("--seconds", type=float, default=15.0,

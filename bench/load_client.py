@@ -282,8 +282,8 @@ async def answer_quiz(browser: Browser, quiz: QuizPage, correct: frozenset[int],
     return answers
 
 
-async def submit_quiz(browser: Browser, quiz: QuizPage, answers: dict[int, list[int]]) -> Page:
-    """'Kirim jawaban': the POST alone is timed as the submit; the browser then shows the result."""
-    sent = await browser.post("quiz submit (POST)", f"{quiz.path}/kirim", quiz.form(answers), follow=False,
-                              expect=(302, 303))
+async def submit_quiz(browser: Browser, quiz: QuizPage, answers: dict[int, list[int]],
+                      step: str = "quiz submit (POST)") -> Page:
+    """'Kirim jawaban': the POST alone is timed as the submit (as ``step``); the browser then shows the result."""
+    sent = await browser.post(step, f"{quiz.path}/kirim", quiz.form(answers), follow=False, expect=(302, 303))
     return await browser.get("quiz result page", sent.headers.get("Location", f"{quiz.path}/hasil"))

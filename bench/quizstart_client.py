@@ -21,6 +21,9 @@ from .load_client import (
 )
 
 START = "quiz start (POST + first question)"
+CROWD = 200  #: the issue's "at 200 concurrent"
+SUBMIT = f"quiz submit (POST), ≥ {CROWD} in the quiz"
+SUBMIT_LATE = f"quiz submit (POST), < {CROWD} in the quiz"
 ACCURACY = 0.8  #: share of questions a participant gets right
 
 
@@ -31,7 +34,6 @@ class Options:
     people: int = 500
     spread: float = 2.0
     think: float = 10.0
-    submit_concurrency: int = 200
     login_concurrency: int = 50
 
 
@@ -46,7 +48,7 @@ class Outcome:
 
 
 async def drive(base_url: str, world: World, options: Options) -> Outcome:
-    """Log everyone in, release the 'Mulai' presses, answer with autosave, then the submit rush."""
+    """Log everyone in, release the 'Mulai' presses, answer with autosave, submit when done."""
     recorder = Recorder()
     pool = connector()
     program = f"/program/{world.program_id}"
@@ -64,6 +66,8 @@ async def drive(base_url: str, world: World, options: Options) -> Outcome:
     quizzes: dict[int, tuple[QuizPage, dict[int, list[int]]]] = {}
     pressed, arrived, unsaved = [], [], []
 
+    in_quiz, submits = [0], []
+
     async def start_and_answer(index: int) -> None:
         rng = random.Random(index)
         await asyncio.sleep(options.spread * rng.random())
@@ -72,27 +76,30 @@ async def drive(base_url: str, world: World, options: Options) -> Outcome:
         try:
             page = await browser.post(START, f"{program}/kuis/mulai", {"csrf_token": tokens[index]})
             arrived.append(time.perf_counter())
+            in_quiz[0] += 1
             quiz = QuizPage.parse(page)
             quizzes[index] = (quiz, {})
             answers = await answer_quiz(browser, quiz, world.correct_options, rng, ACCURACY, options.think)
             quizzes[index] = (quiz, answers)
             shown = QuizPage.ticked(await browser.get("attempt page reload", quiz.path))
             unsaved.append(sum(1 for question, chosen in answers.items() if shown.get(question) != chosen))
+            await asyncio.sleep(options.think * (0.5 + rng.random()))  # a last look, then 'Kirim jawaban'
+            submits.append((time.perf_counter(), in_quiz[0]))
+            await submit_quiz(browser, quiz, answers, SUBMIT if in_quiz[0] >= CROWD else SUBMIT_LATE)
+            submits.append((time.perf_counter(), None))
         except StepFailed:
             pass
+        finally:
+            if index in quizzes:
+                in_quiz[0] -= 1
 
-    note(f"quizstart: {len(tokens)} press 'Mulai' within {options.spread:g} s, then answer "
-         f"({options.think:g} s ± 50 % per question)")
+    note(f"quizstart: {len(tokens)} press 'Mulai' within {options.spread:g} s, answer ({options.think:g} s ± 50 % "
+         "per question), look once more and submit")
     await asyncio.gather(*(start_and_answer(index) for index in tokens))
-
-    async def submit(index: int) -> None:
-        quiz, answers = quizzes[index]
-        await submit_quiz(browsers[index], quiz, answers)
-
-    note(f"quizstart: {len(quizzes)} submit, {options.submit_concurrency} at a time")
-    await each(shuffled(quizzes, 8), options.submit_concurrency, submit)
     await asyncio.gather(*(b.close() for b in browsers))
     await pool.close()
     sent = {question: chosen for _quiz, answers in quizzes.values() for question, chosen in answers.items()}
     window = max(arrived) - min(pressed) if arrived else 0.0
-    return Outcome(recorder.plain(), sent, window, sum(unsaved))
+    moments = [moment for moment, _ in submits]
+    return Outcome(recorder.plain(), sent, window, sum(unsaved), [n for _, n in submits if n is not None],
+                   max(moments) - min(moments) if moments else 0.0)
