@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -66,63 +67,72 @@ def targeted_unit_ids(program: Program) -> list[int]:
     ).all()
 
 
-def _replace(model, program: Program, columns: list[str], rows: list) -> None:
-    """Swap the program's rows of ``model`` for ``rows`` (sequences in ``columns`` order).
+def _replace(model, program: Program, columns: list[str], query) -> None:
+    """Swap the program's rows of ``model`` for the rows of ``query`` (whose columns are ``columns``).
 
-    The counts are read first and written after, rather than INSERT … SELECT: PostgreSQL runs
-    the SELECT of an INSERT without parallel workers, which made the count several times slower.
-    On PostgreSQL the rows go in by COPY (tens of thousands in milliseconds)."""
+    No row passes through Python objects. SQLite inserts straight from the query. PostgreSQL runs
+    the SELECT of an INSERT … SELECT without parallel workers (several times slower at a million
+    people), so there the query runs as ``COPY (…) TO``, planned like any SELECT, and its output
+    goes back unparsed into ``COPY … FROM`` (a few MB at most: cells, not people)."""
     db.session.execute(delete(model).where(model.program_id == program.id))
-    if not rows:
-        return
     names = ["program_id", *columns]
-    if _is_postgres():
-        cursor = db.session.connection().connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write("".join("\t".join(map(_copy_text, (program.id, *row))) + "\n" for row in rows))
-    else:
-        db.session.execute(insert(model), [dict(zip(names, (program.id, *row))) for row in rows])
+    rows = query.with_only_columns(literal(program.id), *query.selected_columns)
+    if not _is_postgres():
+        db.session.execute(insert(model).from_select(names, rows))
+        return
+    with db.session.connection().connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({_inline_sql(rows)}) TO STDOUT") as source:
+            data = b"".join(source)
+        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(names)}) FROM STDIN") as target:
+            target.write(data)
 
 
-def _copy_text(value) -> str:
-    """One value in COPY's text format (counts, sums, dates and short codes; backslash-escaped)."""
-    if value is None:
-        return "\\N"
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+#: Renders SQL with its values inline: COPY takes no bind parameters. Not the engine's own dialect,
+#: whose pyformat paramstyle doubles every % for a driver that formats nothing here.
+_INLINE = postgresql.dialect(paramstyle="named")
+
+
+def _inline_sql(query) -> str:
+    """``query`` with its values as literals: ids, enum codes, step names and a zone from a fixed list."""
+    return str(query.compile(dialect=_INLINE, compile_kwargs={"literal_binds": True}))
 
 
 def _is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _count_cells(program: Program, unit_ids: list[int]) -> None:
-    """Replace the program's cells with a count from the people themselves.
+def _cells(program: Program, unit_ids: list[int]):
+    """SELECT unit_id, jenis, golongan, *MEASURES: the program's cells, counted from the people themselves.
 
     A certificate is issued in the transaction that sets the enrollment's ``completed_at`` and is
     never deleted, only revoked; so the certificates are counted as completed enrollments minus
-    revoked certificates (a handful), which spares the count a join with every certificate."""
-    golongan = func.coalesce(Person.golongan, "")
-    cell = (Person.unit_id, Person.jenis, golongan)
-    counted = (funnel.people_of(program, *cell, *funnel.measures_sql(Enrollment.completed_at))
-               .where(Person.unit_id.in_(unit_ids)).group_by(*cell))
-    revoked = (select(*cell, func.count()).select_from(Certificate)  # from the few revoked ones (partial index)
+    revoked certificates (a handful, found through their partial index and subtracted per cell
+    after the count), which spares the count a join with every certificate."""
+    cell = (Person.unit_id, Person.jenis, func.coalesce(Person.golongan, ""))
+    keys = ("unit_id", "jenis", "golongan")
+    labelled = [column.label(key) for column, key in zip(cell, keys)]
+    measures = funnel.measures_sql(Enrollment.completed_at)
+    counted = (funnel.people_of(program, *labelled, *(column.label(name) for name, column in zip(MEASURES, measures)))
+               .where(Person.unit_id.in_(unit_ids)).group_by(*cell).subquery("counted"))
+    # Per revoked certificate one lookup of its enrollment (a join would read every enrollment); no unit
+    # filter: the outer join below keeps the counted cells only.
+    completed = (select(Enrollment.completed_at)
+                 .where(Enrollment.program_id == program.id, Enrollment.person_id == Certificate.person_id)
+                 .scalar_subquery())
+    revoked = (select(*labelled, func.count().label("n")).select_from(Certificate)
                .join(Person, Person.id == Certificate.person_id)
-               .join(Enrollment, and_(Enrollment.person_id == Person.id, Enrollment.program_id == program.id))
                .where(Certificate.program_id == program.id, Certificate.revoked_at.is_not(None),
-                      Enrollment.completed_at.is_not(None), Person.unit_id.in_(unit_ids),
-                      *funnel.counted_people(program))
-               .group_by(*cell))
-    less = {(unit_id, str(jenis), golongan): n for unit_id, jenis, golongan, n in db.session.execute(revoked)}
-    certificate = 3 + MEASURES.index("certificate")
-    rows = []
-    for row in db.session.execute(counted):
-        row = [row[0], str(row[1]), *row[2:]]
-        row[certificate] -= less.get(tuple(row[:3]), 0)
-        rows.append(row)
-    _replace(FunnelCell, program, ["unit_id", "jenis", "golongan", *MEASURES], rows)
+                      completed.is_not(None), *funnel.counted_people(program))
+               .group_by(*cell).subquery("revoked"))
+    same_cell = and_(*(revoked.c[key] == counted.c[key] for key in keys))
+    less = func.coalesce(revoked.c.n, 0)
+    return (select(*(counted.c[name] - less if name == "certificate" else counted.c[name]
+                     for name in (*keys, *MEASURES)))
+            .select_from(counted.outerjoin(revoked, same_cell)))
 
 
-def _count_history(program: Program, unit_ids: list[int]) -> None:
+def _history(program: Program, unit_ids: list[int]):
+    """SELECT unit_id, day, *STEPS: per unit and local day, the people who reached each step."""
     reached = (funnel.journeys(program, Person.unit_id.label("unit_id"),
                                *(column.label(step) for step, column in funnel.step_times().items()))
                .where(Person.unit_id.in_(unit_ids), Enrollment.id.is_not(None)).cte("reached"))
@@ -130,12 +140,9 @@ def _count_history(program: Program, unit_ids: list[int]) -> None:
     events = union_all(*(
         select(reached.c.unit_id, funnel.local_day(reached.c[step], zone).label("day"), literal(step).label("step"))
         .where(reached.c[step].is_not(None)) for step in funnel.STEPS)).subquery()
-    per_day = (select(events.c.unit_id, events.c.day,
-                      *(func.sum(case((events.c.step == step, 1), else_=0)) for step in funnel.STEPS))
-               .group_by(events.c.unit_id, events.c.day))
-    rows = [(unit_id, date.fromisoformat(day) if isinstance(day, str) else day, *counts)
-            for unit_id, day, *counts in db.session.execute(per_day)]
-    _replace(FunnelDay, program, ["unit_id", "day", *funnel.STEPS], rows)
+    return (select(events.c.unit_id, events.c.day,
+                   *(func.sum(case((events.c.step == step, 1), else_=0)) for step in funnel.STEPS))
+            .group_by(events.c.unit_id, events.c.day))
 
 
 def _locked_snapshot(program_id: int) -> FunnelSnapshot:
@@ -165,9 +172,9 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
         # A million people group into a few tens of thousands of cells: let them hash in memory.
         db.session.execute(func.set_config("work_mem", "64MB", True).select())
     unit_ids = targeted_unit_ids(program)
-    _count_cells(program, unit_ids)
+    _replace(FunnelCell, program, ["unit_id", "jenis", "golongan", *MEASURES], _cells(program, unit_ids))
     if history:
-        _count_history(program, unit_ids)
+        _replace(FunnelDay, program, ["unit_id", "day", *funnel.STEPS], _history(program, unit_ids))
         snapshot.history_at = now
     snapshot.counted_at = now
     snapshot.count_ms = round(1000 * (time.perf_counter() - started))

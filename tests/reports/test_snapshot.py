@@ -150,3 +150,23 @@ def test_a_viewer_past_a_minute_waits_for_the_figures_only(app, world, factory, 
     with app.app_context():
         assert db.session.get(FunnelSnapshot, world["program"]).history_at == history_at
     assert queued == [world["program"]]
+
+
+def test_cells_keep_every_golongan_and_subtract_revoked_certificates_in_their_own_cell(app, world, factory):
+    """Do the written cells carry a golongan with COPY's special characters unchanged, and count a
+    revoked certificate nowhere (subtracted in its own cell only, never in a neighbour's)?"""
+    odd = "II\\c\tb"
+    with app.test_request_context():
+        for index, (golongan, certificate) in enumerate([(odd, "valid"), (odd, "revoked"), ("III/a", "valid"),
+                                                         (None, "revoked"), (None, None)]):
+            person = factory.person(world["tree"]["a1"], password=None, name=f"Sel {index}", golongan=golongan)
+            add_journey(person.id, world["program"], modules=3, quiz=True, pact=True, certificate=certificate,
+                        score=75.5)
+        db.session.commit()
+        program = db.session.get(Program, world["program"])
+        snapshot.refresh(program, history=True)
+        written = select(FunnelCell).where(FunnelCell.program_id == program.id,
+                                           FunnelCell.unit_id == world["tree"]["a1"].id)
+        cells = {(c.golongan, c.targeted, c.certificate, c.score_sum) for c in db.session.scalars(written)}
+        assert {(odd, 2, 1, 151.0), ("III/a", 1, 1, 75.5)} <= cells
+        assert ("", 3, 0, 151.0) in cells  # the two without golongan and the world's participant (no journey)
