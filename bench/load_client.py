@@ -110,22 +110,32 @@ class Browser:
         if step is not None:
             self.recorder.routes.setdefault(step, route_key(method, path))
         started = time.perf_counter()
-        try:
-            async with self.session.request(method, path, data=data, allow_redirects=follow,
-                                            headers=headers) as response:
-                body = await response.read()
-                page = Page(response.status, response.url.path, "" if binary else body.decode("utf-8", "replace"),
-                            dict(response.headers))
-                if binary:
-                    page.text = body[:8].decode("latin-1")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-            return self.fail(step, f"{method} {path}: {type(error).__name__} {error}")
+        for retry in (True, False):
+            try:
+                page = await self._send(method, path, data, follow, headers, binary)
+                break
+            except aiohttp.ServerDisconnectedError as error:
+                # A kept-alive connection the server closed as the request went out (gunicorn
+                # recycling a worker after max_requests): browsers send the request again once.
+                if not retry:
+                    return self.fail(step, f"{method} {path}: {type(error).__name__} {error}")
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+                return self.fail(step, f"{method} {path}: {type(error).__name__} {error}")
         elapsed = time.perf_counter() - started
         if page.status not in expect:
             return self.fail(step, f"{method} {path}: HTTP {page.status} (wanted {expect}) at {page.path}")
         if step is not None:
             self.recorder.latencies[step].append(elapsed)
         return page
+
+    async def _send(self, method: str, path: str, data, follow: bool, headers: dict | None, binary: bool) -> Page:
+        async with self.session.request(method, path, data=data, allow_redirects=follow, headers=headers) as response:
+            body = await response.read()
+            page = Page(response.status, response.url.path, "" if binary else body.decode("utf-8", "replace"),
+                        dict(response.headers))
+            if binary:
+                page.text = body[:8].decode("latin-1")
+            return page
 
     def fail(self, step: str | None, message: str):
         """Record an unexpected page for ``step`` and stop this person (raises StepFailed)."""

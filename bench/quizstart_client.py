@@ -45,6 +45,8 @@ class Outcome:
     sent: dict[int, list[int]]  #: attempt question id → options last sent
     start_window: float  #: first 'Mulai' pressed → last first-question page received
     unsaved: int  #: answers a reload of the attempt page did not show ticked after their autosave
+    in_quiz: list[int]  #: at each submit, how many people were still in the quiz (the submitter included)
+    submit_window: float  #: first submit sent → last submit answered
 
 
 async def drive(base_url: str, world: World, options: Options) -> Outcome:
