@@ -113,7 +113,8 @@ def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
     db.session.flush()
     audit.record(None, "certificate.issue", f"certificate:{certificate.id}", number=certificate.number,
                  person=enrollment.person_id)
-    queue_after_commit(render_job, certificate.id)
+    # Ahead of the pact PDFs waiting in the queue: the certificate is what the person downloads next.
+    queue_after_commit(render_job, certificate.id, urgent=True)
     return certificate
 
 

@@ -34,8 +34,9 @@ def redis_connection():
     return _client(url) if url else None
 
 
-def enqueue(func: Callable, *args, **kwargs):
-    """Queue ``func(*args, **kwargs)``; without Redis run it now. Returns the RQ job or the result.
+def enqueue(func: Callable, *args, at_front: bool = False, **kwargs):
+    """Queue ``func(*args, **kwargs)`` (``at_front``: before the jobs already waiting); without
+    Redis run it now. Returns the RQ job or the result.
 
     With Redis configured but down this raises (the request gets the 503 page and its transaction
     rolls back): running a job meant for the queue inline could outlast the request timeout."""
@@ -44,7 +45,7 @@ def enqueue(func: Callable, *args, **kwargs):
         return func(*args, **kwargs)
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=connection).enqueue(func, *args, **kwargs, job_timeout=600,
+    return Queue(QUEUE_NAME, connection=connection).enqueue(func, *args, **kwargs, at_front=at_front, job_timeout=600,
                                                            result_ttl=3600, failure_ttl=86400)
 
 
@@ -60,16 +61,17 @@ def run_in_app(func: Callable, *args, **kwargs):
         return func(*args, **kwargs)
 
 
-def queue_after_commit(func: Callable, *args) -> bool:
+def queue_after_commit(func: Callable, *args, urgent: bool = False) -> bool:
     """Queue ``func(*args)`` once the current transaction has committed, and never if it rolls
-    back — for work that may wait (a PDF to render ahead of its first download). Only with Redis,
-    and says whether it queued: without a queue there is nobody to do it later, so the caller does
-    the work now or leaves it to its lazy path."""
+    back — for work that may wait (a PDF to render ahead of its first download); ``urgent`` jobs
+    go before those already waiting (what the person asks for next). Only with Redis, and says
+    whether it queued: without a queue there is nobody to do it later, so the caller does the
+    work now or leaves it to its lazy path."""
     from ..extensions import db
 
     if not current_app.config.get("REDIS_URL"):
         return False
-    db.session.info.setdefault("queue_after_commit", []).append((func, args))
+    db.session.info.setdefault("queue_after_commit", []).append((func, args, urgent))
     return True
 
 
@@ -79,9 +81,9 @@ def _install_after_commit_hooks() -> None:
 
     @event.listens_for(Session, "after_commit")
     def _enqueue(session):
-        for func, args in session.info.pop("queue_after_commit", []):
+        for func, args, urgent in session.info.pop("queue_after_commit", []):
             try:
-                enqueue(func, *args)
+                enqueue(func, *args, at_front=urgent)
             except Exception:  # noqa: BLE001 - committed work stands; the lazy path does the job later
                 logger.warning("job not queued after commit: %s", func.__name__, exc_info=True)
 

@@ -228,7 +228,7 @@ def test_with_a_queue_the_pdf_is_rendered_after_issue_commits(app, world, monkey
 
     queued = []
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://queue.invalid/0")
-    monkeypatch.setattr(jobs, "enqueue", lambda func, *args: queued.append((func, args)))
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, at_front=False: queued.append((func, args, at_front)))
     with app.test_request_context():
         person, program = pass_quiz(world["learner"].id, world["program"])
         db.session.commit()
@@ -238,7 +238,7 @@ def test_with_a_queue_the_pdf_is_rendered_after_issue_commits(app, world, monkey
         assert queued == []
         certificate = services.issue_certificate(db.session.query(Enrollment).one(), clock.now_utc())
         db.session.commit()
-        assert queued == [(services.render_job, (certificate.id,))]
+        assert queued == [(services.render_job, (certificate.id,), True)]  # before the waiting pact PDFs
         assert certificate.pdf_path is None
         services.render_job(certificate.id)
         db.session.expire_all()

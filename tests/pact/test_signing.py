@@ -212,7 +212,7 @@ def test_with_a_queue_the_signed_pdf_is_made_after_the_commit_or_by_whoever_need
 
     queued = []
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://queue.invalid/0")
-    monkeypatch.setattr(jobs, "enqueue", lambda func, *args: queued.append((func, args)))
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, at_front=False: queued.append((func, args, at_front)))
     witness = factory.person(world["tree"]["root"], role=Role.WITNESS, name="Rahmat Hidayat", jenis="NON_ASN")
     factory.witnesses(world["program"], world["pact_version"], [(witness, "Perwakilan Bawaslu")])
     request = services.SignRequest({0, 1}, "Dewi Lestari", PASSWORD, None, None, None)
@@ -223,7 +223,7 @@ def test_with_a_queue_the_signed_pdf_is_made_after_the_commit_or_by_whoever_need
         assert queued == [] and db.session.query(PactSignature).count() == 0
         signature = services.sign_pact(person, program, request, clock.now_utc())
         db.session.commit()
-        assert queued == [(services.render_job, (signature.id,))] and signature.pdf_path is None
+        assert queued == [(services.render_job, (signature.id,), False)] and signature.pdf_path is None
         services.witness_sign(db.session.get(Person, witness.id), signature.id, text_sha256=signature.text_sha256,
                               typed_name="Rahmat Hidayat", password=PASSWORD, ip=None, user_agent=None,
                               now=clock.now_utc())
