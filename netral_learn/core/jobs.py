@@ -45,8 +45,8 @@ def enqueue(func: Callable, *args, at_front: bool = False, **kwargs):
         return func(*args, **kwargs)
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=connection).enqueue(func, *args, **kwargs, at_front=at_front, job_timeout=600,
-                                                           result_ttl=3600, failure_ttl=86400)
+    return Queue(QUEUE_NAME, connection=connection).enqueue(func, *args, **kwargs, at_front=at_front,
+                                                           job_timeout=600, result_ttl=3600, failure_ttl=86400)
 
 
 def run_in_app(func: Callable, *args, **kwargs):
