@@ -192,6 +192,14 @@ class Enrollment(db.Model):
     #: Best post-test score (0–100) and the pre-test score, kept for the reports.
     quiz_best_score: Mapped[float | None] = mapped_column(db.Numeric(5, 2, asdecimal=False))
     pretest_score: Mapped[float | None] = mapped_column(db.Numeric(5, 2, asdecimal=False))
+    #: Copies of the person's unit, jenis and golongan, and whether the person counts in reports
+    #: (active, not a witness), written by database triggers on every insert here and every change
+    #: of those fields in ``people`` (migration bf860482c9c6), never by the app: the funnel recount
+    #: then counts a program's enrollments without joining a million people.
+    person_unit_id: Mapped[int | None] = mapped_column(Integer)
+    person_jenis: Mapped[str | None] = mapped_column(String(20))
+    person_golongan: Mapped[str | None] = mapped_column(String(10))
+    person_counted: Mapped[bool | None] = mapped_column(Boolean)
 
     program: Mapped[Program] = relationship()
     person: Mapped[Person] = relationship()

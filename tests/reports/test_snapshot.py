@@ -170,3 +170,47 @@ def test_cells_keep_every_golongan_and_subtract_revoked_certificates_in_their_ow
         cells = {(c.golongan, c.targeted, c.certificate, c.score_sum) for c in db.session.scalars(written)}
         assert {(odd, 2, 1, 151.0), ("III/a", 1, 1, 75.5)} <= cells
         assert ("", 3, 0, 151.0) in cells  # the two without golongan and the world's participant (no journey)
+
+
+def test_recount_follows_people_changed_after_they_enrolled(app, world, factory):
+    """The recount groups enrollments by the copy of their person's cell that database triggers keep:
+    after people enrolled are moved, re-typed, re-graded, deactivated or made a witness — through
+    the ORM or one bulk UPDATE — do the recounted cells still equal counting the people themselves?"""
+    from sqlalchemy import update
+
+    from netral_learn.accounts.models import Jenis, Person, Role
+    from netral_learn.courses.models import Enrollment
+    from netral_learn.reports import funnel
+
+    with app.test_request_context():
+        tree = world["tree"]
+        people = [factory.person(tree["a1"], password=None, name=f"Pindah {i}", golongan="III/a") for i in range(6)]
+        for person in people:
+            add_journey(person.id, world["program"], modules=3, quiz=True, pact=True, certificate="valid", score=82)
+        db.session.commit()
+        moved, retyped, regraded, left, witness, bulk = (db.session.get(Person, p.id) for p in people)
+        moved.unit_id = tree["b1"].id
+        retyped.jenis = Jenis.PPPK
+        regraded.golongan = None
+        left.active = False
+        witness.role = Role.WITNESS
+        db.session.commit()
+        db.session.execute(update(Person).where(Person.id == bulk.id).values(unit_id=tree["b"].id, golongan="IV/b"))
+        db.session.commit()
+
+        enrolled = select(Enrollment).where(Enrollment.person_id.in_([p.id for p in people]))
+        copies = {row.person_id: (row.person_unit_id, row.person_jenis, row.person_golongan, bool(row.person_counted))
+                  for row in db.session.scalars(enrolled)}
+        assert copies[moved.id] == (tree["b1"].id, "PNS", "III/a", True)
+        assert copies[retyped.id][1] == "PPPK" and copies[regraded.id][2] is None
+        assert copies[left.id][3] is False and copies[witness.id][3] is False
+        assert copies[bulk.id] == (tree["b"].id, "PNS", "IV/b", True)
+
+        program = db.session.get(Program, world["program"])
+        snapshot.refresh(program, history=False)
+        root = tree["root"]
+        exact = funnel.breakdown(program, root)
+        counted = funnel.breakdown(program, root, cells=snapshot.snapshot_cells(program, root))
+        for name in ("children", "by_jenis", "by_golongan"):
+            assert getattr(counted, name) == getattr(exact, name)
+        assert sum(row.certificate for row in counted.children) == 4
