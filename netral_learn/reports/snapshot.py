@@ -122,9 +122,8 @@ def _cells(program: Program, unit_ids: list[int]):
     measures = funnel.measures_sql(Enrollment.completed_at)[1:]  # all but the targeted count
     steps = (select(*(column.label(key) for column, key in zip(enrollment_cell, keys)),
                     *(column.label(name) for name, column in zip(MEASURES[1:], measures)))
-             .where(Enrollment.program_id == program.id, Enrollment.person_counted.is_(True),
-                    Enrollment.person_jenis.in_(sorted(program.jenis_set)), Enrollment.person_unit_id.in_(unit_ids))
-             .group_by(*enrollment_cell).subquery("steps"))
+             .where(Enrollment.program_id == program.id, Enrollment.person_counted.is_(True))
+             .group_by(*enrollment_cell).subquery("steps"))  # cells of other units or jenis: dropped by the join
     # Per revoked certificate one lookup of its enrollment (a join would read every enrollment); no unit
     # filter: the outer join below keeps the counted cells only.
     completed = (select(Enrollment.completed_at)
