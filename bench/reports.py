@@ -8,8 +8,9 @@
   (target: recount no slower than the join); and, for the record, against a bare join that
   counts only the six step totals per unit.
 * History recount (the day-by-day line, every 10 minutes in the background): for the record.
-* XLSX: the export with 100,000 follow-up rows, in time (target < 15 s) and in peak Python memory
-  at 20,000 and at 100,000 rows (flat: the sheet is streamed, never held).
+* XLSX: the export with 100,000 follow-up rows, in time (target < 15 s on PostgreSQL; SQLite's for
+  the record) and in peak Python memory at 20,000 and at 100,000 rows (flat: the sheet is
+  streamed, never held).
 """
 from __future__ import annotations
 
@@ -127,6 +128,9 @@ def _xlsx_peak(report, rows: int) -> float:
 def _run_on(database: Database, people: int) -> list[Measurement]:
     label = database.label
     page_target, page_limit = ("< 100 ms", 0.1) if database.is_postgres else ("< 2 s", 2.0)
+    # Issue 7 states its targets for PostgreSQL at a million people, with SQLite's own limit for the
+    # page only; SQLite's XLSX time is shown for the record, its memory still has to stay flat.
+    xlsx_target = "< 15 s, flat memory" if database.is_postgres else "flat memory"
     with fresh_app(database) as app, app.test_request_context():
         note(f"{label}: {UNITS:,} units and {people:,} people with their journeys")
         started = time.perf_counter()
@@ -168,8 +172,8 @@ def _run_on(database: Database, people: int) -> list[Measurement]:
                     "every 10 minutes and at each new local day, in the worker"),
         Measurement(f"XLSX export, {XLSX_ROWS:,} follow-up rows", label, f"{xlsx_seconds:.1f} s",
                     f"peak Python memory {small_peak:.1f} MB at {XLSX_ROWS // 5:,} rows, {large_peak:.1f} MB at "
-                    f"{XLSX_ROWS:,} (streamed)", "< 15 s, flat memory",
-                    xlsx_seconds < 15 and large_peak < 2 * small_peak + 5),
+                    f"{XLSX_ROWS:,} (streamed)", xlsx_target,
+                    (xlsx_seconds < 15 or not database.is_postgres) and large_peak < 2 * small_peak + 5),
     ]
     return rows
 
