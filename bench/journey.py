@@ -71,6 +71,7 @@ def _page_vs_hello(site, server, logs: Path, options: Options) -> list[Measureme
     (ok, errors, seconds), _ = in_client_process(throughput, server.url, page, options.concurrency, options.seconds,
                                                  logins)
     yield_page = ok / seconds
+    floors = _app_floors(server, logins, options)
     server.stop()
     with gunicorn("bench.hello_app:app", site.env, logs) as hello:
         note(f"journey: bare Flask hello for {options.seconds:g} s at {options.concurrency} concurrent")
@@ -86,7 +87,23 @@ def _page_vs_hello(site, server, logs: Path, options: Options) -> list[Measureme
                     f"{hello_ok} ok, {hello_errors} errors"),
         Measurement("learner page ÷ hello", "PostgreSQL", f"{ratio:.2f}", "requests/s ratio",
                     f"≥ {RATIO_TARGET}", ratio >= RATIO_TARGET and not errors and not hello_errors),
+        *(Measurement(f"for reference: this app's {name} ÷ hello", "PostgreSQL",
+                      f"{rate / yield_hello if yield_hello else 0:.2f}", f"{rate:,.0f} req/s; {detail}")
+          for name, rate, detail in floors),
     ]
+
+
+def _app_floors(server, logins, options: Options) -> list[tuple[str, float, str]]:
+    """Requests/s of the app's own /healthz (a constant JSON answer), anonymous and logged in: what
+    the app's per-request machinery costs before any page is built (extensions, hooks; logged in,
+    the session row read with the person)."""
+    floors = []
+    for name, people, detail in (("/healthz, anonymous", None, "no database, no session"),
+                                 ("/healthz, logged in", logins, "the login session checked in the database")):
+        (ok, _errors, seconds), _ = in_client_process(throughput, server.url, "/healthz", options.concurrency,
+                                                      options.seconds, people)
+        floors.append((name, ok / seconds, detail))
+    return floors
 
 
 def run(databases: list[Database], options: Options) -> list[Measurement]:
