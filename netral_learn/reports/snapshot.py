@@ -27,14 +27,13 @@ from flask import current_app
 from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from ..accounts.models import Person, Unit
 from ..certificates.models import Certificate
 from ..core.cache import cached_json
 from ..core.clock import now_utc
 from ..core.scope import subtree_clause
-from ..courses.models import Enrollment, Program, ProgramTarget
+from ..courses.models import Enrollment, Program
 from ..extensions import db
 from . import funnel
 from .models import FunnelCell, FunnelDay, FunnelSnapshot
@@ -55,17 +54,6 @@ def _age(moment: datetime | None, now: datetime) -> float:
 
 
 # --- counting ------------------------------------------------------------------------------
-
-def targeted_unit_ids(program: Program) -> list[int]:
-    """Ids of the units inside the program's target subtrees (a few thousand at most)."""
-    target = aliased(Unit)
-    return db.session.scalars(
-        select(Unit.id).distinct()
-        .join(ProgramTarget, ProgramTarget.program_id == program.id)
-        .join(target, target.id == ProgramTarget.unit_id)
-        .where(Unit.path >= target.path, Unit.path < funnel.path_upper(target.path))
-    ).all()
-
 
 def _replace(model, program: Program, columns: list[str], query) -> None:
     """Swap the program's rows of ``model`` for the rows of ``query`` (whose columns are ``columns``).
@@ -189,7 +177,7 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
         # A million people group into a few tens of thousands of cells: let them hash in memory.
         # JIT compiling this one query costs more than it saves (~0.1 s of a ~1 s count).
         db.session.execute(select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True)))
-    unit_ids = targeted_unit_ids(program)
+    unit_ids = funnel.targeted_unit_ids(program)
     _replace(FunnelCell, program, ["unit_id", "jenis", "golongan", *MEASURES], _cells(program, unit_ids))
     if history:
         _replace(FunnelDay, program, ["unit_id", "day", *funnel.STEPS], _history(program, unit_ids))
