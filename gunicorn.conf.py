@@ -49,6 +49,19 @@ def on_starting(server):
     server.log.info("database connections: %s of max_connections %s", needed, limit)
 
 
+def when_ready(server):
+    """Compile every template in the master before the first worker is forked, so each worker (and
+    each replacement) starts with them compiled instead of compiling them on its first requests
+    (≈ 0.5 CPU-s per worker)."""
+    if not preload_app:
+        return
+    app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return
+    for name in app.jinja_env.list_templates(extensions=("html", "txt", "svg", "xml")):
+        app.jinja_env.get_template(name)
+
+
 def post_fork(server, worker):
     """A worker forked from a preloaded app opens its own database connections: drop any pooled
     connection object inherited from the master (which should hold none) without closing the
