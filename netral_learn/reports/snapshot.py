@@ -2,7 +2,8 @@
 
 A refresh recounts a whole program from the people themselves (one GROUP BY over the people,
 one over the program's enrollments, which carry a trigger-kept copy of their person's cell) into
-per-unit cells (:mod:`.models`); a report adds up the cells of the chosen subtree. Freshness, per program:
+per-unit cells (:mod:`.models`); a report adds up the cells of the chosen subtree. Freshness, per
+program:
 
 * counted less than ``REPORT_REFRESH_AFTER`` seconds ago (30): shown as is;
 * older than that: shown as is, and a recount is queued (RQ, or inline without Redis);
@@ -102,7 +103,8 @@ def _cells(program: Program, unit_ids: list[int]):
     after the count), which spares the count a join with every certificate."""
     keys = ("unit_id", "jenis", "golongan")
     people_cell = (Person.unit_id, Person.jenis, func.coalesce(Person.golongan, ""))
-    targeted = (select(*(column.label(key) for column, key in zip(people_cell, keys)), func.count().label("targeted"))
+    labelled = [column.label(key) for column, key in zip(people_cell, keys)]
+    targeted = (select(*labelled, func.count().label("targeted"))
                 .where(*funnel.counted_people(program), Person.unit_id.in_(unit_ids))
                 .group_by(*people_cell).subquery("targeted"))
     enrollment_cell = (Enrollment.person_unit_id, Enrollment.person_jenis,
@@ -117,7 +119,7 @@ def _cells(program: Program, unit_ids: list[int]):
     completed = (select(Enrollment.completed_at)
                  .where(Enrollment.program_id == program.id, Enrollment.person_id == Certificate.person_id)
                  .scalar_subquery())
-    revoked = (select(*(column.label(key) for column, key in zip(people_cell, keys)), func.count().label("n"))
+    revoked = (select(*labelled, func.count().label("n"))
                .select_from(Certificate).join(Person, Person.id == Certificate.person_id)
                .where(Certificate.program_id == program.id, Certificate.revoked_at.is_not(None),
                       completed.is_not(None), *funnel.counted_people(program))
