@@ -118,12 +118,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from .core import static_files
+
+    static_files.install(app)
+
+    # Both hooks look at the request before current_user: reading it loads the login session from
+    # the database, which a static file or a response that set its own caching does not need.
     @app.before_request
     def _force_password_change():
         if (
-            current_user.is_authenticated
+            request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+            and current_user.is_authenticated
             and current_user.must_change_password
-            and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
         ):
             return redirect(url_for("accounts.change_password"))
         return None
@@ -142,7 +148,7 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated and "Cache-Control" not in headers:
+        if "Cache-Control" not in headers and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -125,6 +125,7 @@ def test_module_page_is_light_for_a_3g_phone(app, client, setup, login_as):
     login_as(setup["learner"])
     page = client.get(f"/program/{setup['program']}/modul/1")
     html = page.get_data(as_text=True)
-    assets = _re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js|svg))"', html)
+    assets = _re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js|svg)(?:\?v=[0-9a-f]+)?)"', html)
+    assert any(url.endswith(".css") or ".css?" in url for url in assets), assets
     total = len(page.data) + sum(len(client.get(url).data) for url in set(assets))
     assert total < 100 * 1024, total
