@@ -49,14 +49,20 @@ def on_starting(server):
     server.log.info("database connections: %s of max_connections %s", needed, limit)
 
 
+def _preloaded_netral_app(server):
+    """The app the master built, if it preloaded this app (not the benchmark's bare "hello")."""
+    if not preload_app:
+        return None
+    app = server.app.wsgi()
+    return app if "sqlalchemy" in getattr(app, "extensions", {}) else None
+
+
 def when_ready(server):
     """Compile every template in the master before the first worker is forked, so each worker (and
     each replacement) starts with them compiled instead of compiling them on its first requests
     (≈ 0.5 CPU-s per worker)."""
-    if not preload_app:
-        return
-    app = server.app.wsgi()
-    if "sqlalchemy" not in getattr(app, "extensions", {}):
+    app = _preloaded_netral_app(server)
+    if app is None:
         return
     for name in app.jinja_env.list_templates(extensions=("html", "txt", "svg", "xml")):
         app.jinja_env.get_template(name)
@@ -66,13 +72,11 @@ def post_fork(server, worker):
     """A worker forked from a preloaded app opens its own database connections: drop any pooled
     connection object inherited from the master (which should hold none) without closing the
     master's sockets. Redis clients notice the new process id and reconnect by themselves."""
-    if not preload_app:
+    app = _preloaded_netral_app(server)
+    if app is None:
         return
     from netral_learn.extensions import db
 
-    app = server.app.wsgi()
-    if "sqlalchemy" not in getattr(app, "extensions", {}):
-        return  # not this app (the benchmark's bare "hello")
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
