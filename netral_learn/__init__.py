@@ -42,6 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .core.errors import register_error_handlers
 
     register_error_handlers(app)
+    if app.config["REDIS_URL"] and app.config["PAGE_CACHE_SECONDS"]:
+        from .core.page_cache import release
+
+        release()  # the code digest, once per process (before gunicorn forks, when it preloads)
     return app
 
 
@@ -77,10 +81,12 @@ def _sqlite_savepoint_in_transaction(connection, name):
 
 
 def _register_extensions(app: Flask) -> None:
+    from .core import freshness
     from .core.i18n import select_locale
     from .core.types import render_migration_item
 
     db.init_app(app)
+    freshness.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
@@ -118,9 +124,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .core import static_files
+    from .core import page_cache, static_files
 
     static_files.install(app)
+    page_cache.install(app)  # before the hooks below: a stored page needs no login loaded
 
     # Both hooks look at the request before current_user: reading it loads the login session from
     # the database, which a static file or a response that set its own caching does not need.

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from netral_learn import create_app
 from netral_learn.core import clock
@@ -100,6 +101,37 @@ def ctx(app):
     with app.test_request_context():
         yield
         db.session.rollback()
+
+
+@pytest.fixture
+def redis_cache(app, monkeypatch):
+    """The app with Redis configured, as in production (login and page copies, freshness
+    counters, the job queue), on Redis's test database, emptied before and after."""
+    from redis import Redis
+
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    yield connection
+    connection.flushdb()
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements run inside the block."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -145,6 +145,7 @@ class Person(db.Model):
     # Flask-Login protocol. The id handed to Flask-Login is the server-side session token,
     # so deleting the session row (logout) makes any replayed cookie worthless.
     session_token = None  # set per request by the session loader; not a column
+    session_expires_at = None  # likewise: when that login session ends
 
     @property
     def is_authenticated(self) -> bool:

@@ -13,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
-from ..core import audit
+from ..core import audit, freshness
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import may_manage_person
 from ..extensions import db
-from . import passwords
+from . import login_cache, passwords
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
 from .nip import normalize
 
@@ -57,7 +57,7 @@ def _record_failure(person: Person) -> None:
         update(Person).where(Person.id == person.id)
         .values(failed_logins=Person.failed_logins + 1)
         .returning(Person.failed_logins)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **freshness.of_person(person.id))
     ).scalar_one()
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
         minutes = cfg["LOGIN_LOCK_MINUTES"] * (2 ** min(person.lock_count, 6))
@@ -65,7 +65,7 @@ def _record_failure(person: Person) -> None:
             update(Person).where(Person.id == person.id)
             .values(failed_logins=0, lock_count=Person.lock_count + 1,
                     locked_until=now_utc() + timedelta(minutes=minutes))
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **freshness.of_person(person.id))
         )
     db.session.expire(person)
 
@@ -135,7 +135,15 @@ def start_session(person: Person, *, ip: str | None, user_agent: str | None,
 
 
 def load_session(token: str) -> Person | None:
-    """The person behind a session id, if the session still exists and has not expired."""
+    """The person behind a session id, if the session still exists and has not expired (from the
+    login cache when it holds a fresh copy, see login_cache.py)."""
+    redis = login_cache.connection()
+    counters = None
+    if redis is not None:
+        person, counters = login_cache.lookup(redis, token)
+        if person is not None:
+            person.session_token = token
+            return person  # with session_expires_at from the copy
     row = db.session.execute(
         select(LoginSession, Person).join(Person, LoginSession.person_id == Person.id)
         .options(joinedload(Person.unit))  # every page asks for the person's unit (targeting, scope, zone)
@@ -147,24 +155,35 @@ def load_session(token: str) -> Person | None:
     if session.expires_at <= now_utc() or not person.active:
         return None
     person.session_token = token
+    person.session_expires_at = session.expires_at
+    if redis is not None:
+        login_cache.store(redis, token, person, session.expires_at, counters)
     return person
 
 
-def end_session(token: str | None) -> None:
+def end_session(person: Person) -> None:
     """Log out: delete the session row, so the cookie is refused even if replayed."""
-    if token:
-        db.session.execute(delete(LoginSession).where(LoginSession.id == token))
+    token = person.session_token
+    if not token:
+        return
+    db.session.execute(delete(LoginSession).where(LoginSession.id == token)
+                       .execution_options(**freshness.of_person(person.id)))
+    redis = login_cache.connection()
+    if redis is not None:
+        login_cache.forget(redis, token)
 
 
 def end_all_sessions(person: Person, *, keep: str | None = None) -> None:
     query = delete(LoginSession).where(LoginSession.person_id == person.id)
     if keep:
         query = query.where(LoginSession.id != keep)
-    db.session.execute(query)
+    db.session.execute(query.execution_options(**freshness.of_person(person.id)))
 
 
 def purge_expired_sessions() -> int:
-    result = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now_utc()))
+    # Expired sessions are refused by their expiry whether cached or not: nothing to invalidate.
+    result = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now_utc())
+                                .execution_options(**freshness.of_nobody()))
     return result.rowcount or 0
 
 

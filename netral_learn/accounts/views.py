@@ -55,7 +55,7 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        services.end_session(current_user.get_id())
+        services.end_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
     session.clear()

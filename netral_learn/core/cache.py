@@ -13,7 +13,7 @@ from collections.abc import Callable
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
 
 logger = logging.getLogger("netral_learn.cache")
-_REDIS_DOWN = (RedisConnectionError, RedisTimeout, OSError)
+REDIS_DOWN = (RedisConnectionError, RedisTimeout, OSError)
 _local: dict[str, tuple[float, str]] = {}
 _lock = threading.Lock()
 
@@ -27,7 +27,7 @@ def cached_json(key: str, ttl: int, compute: Callable[[], object]):
         name = f"netral:cache:{key}"
         try:
             hit = connection.get(name)
-        except _REDIS_DOWN as error:
+        except REDIS_DOWN as error:
             logger.warning("cache: Redis unreachable, using this process's cache (%s)", type(error).__name__)
         else:
             if hit is not None:
@@ -35,7 +35,7 @@ def cached_json(key: str, ttl: int, compute: Callable[[], object]):
             value = compute()
             try:
                 connection.set(name, json.dumps(value, default=str), ex=ttl)
-            except _REDIS_DOWN:
+            except REDIS_DOWN:
                 pass  # computed anyway; the next call tries Redis again
             return value
     return _local_cached(key, ttl, compute)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..core.i18n import local_today
 from ..core.markdown import render_markdown
+from ..core.page_cache import cached_page
 from ..core.storage import storage_root
 from ..extensions import db
 from ..accounts.forms import ActionForm
@@ -45,6 +46,7 @@ def module_body(module) -> Markup:
 
 @bp.route("/program/<int:program_id>/modul/<int:number>")
 @login_required
+@cached_page
 def module(program_id: int, number: int):
     program = services.get_program_for(current_user, program_id)
     module, enrollment = services.open_module(current_user, program, number - 1, local_today(current_user))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Person
+from ..core import freshness
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import local_today
 from ..courses import services as course_services
@@ -71,6 +72,52 @@ def bank_by_tag(course_id: int) -> dict[str, list[int]]:
             select(Question.id, Question.tag).where(Question.course_id == course_id, Question.active.is_(True))):
         bank[tag or ""].append(question_id)
     return dict(bank)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A course's active questions as an attempt freezes them (options in stored order)."""
+
+    by_tag: dict[str, list[int]]
+    questions: dict[int, dict]
+
+
+#: course id → (everyone's freshness counter when read, the bank): one copy per process.
+_BANKS: dict[int, tuple[int, Bank]] = {}
+
+
+def bank_of(course_id: int) -> Bank:
+    """The bank for drawing and freezing, read once per process and per content change.
+
+    With Redis, any committed change to questions or options (edit, import, deactivation)
+    changes the counter for everyone (core/freshness.py), and the next start reads the bank
+    again; 500 people pressing 'Mulai' together share one read. Without Redis it is read each time."""
+    counter = freshness.everyone()
+    if counter is not None:
+        hit = _BANKS.get(course_id)
+        if hit is not None and hit[0] == counter:
+            return hit[1]
+    rows = db.session.scalars(select(Question).where(Question.course_id == course_id, Question.active.is_(True))
+                              .options(selectinload(Question.options)).order_by(Question.id)).all()
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    for question in rows:
+        by_tag[question.tag or ""].append(question.id)
+    bank = Bank(dict(by_tag), {q.id: _frozen(q) for q in rows})
+    if counter is not None:
+        _BANKS[course_id] = (counter, bank)
+    return bank
+
+
+def _frozen(question: Question) -> dict:
+    return {
+        "type": question.type.value,
+        "text": question.text,
+        "tag": question.tag,
+        "explanation": question.explanation,
+        "basis": question.basis,
+        "options": [{"id": o.id, "text": o.text} for o in question.options],
+        "correct": [o.id for o in question.options if o.is_correct],
+    }
 
 
 # --- reading attempts ----------------------------------------------------------------------
@@ -178,9 +225,9 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
     if not check.allowed:
         raise QuizUnavailable(check.reason)
     rng = rng or random.Random(secrets.randbits(64))
+    bank = bank_of(program.course_version.course_id)
     try:
-        question_ids = draw_questions(bank_by_tag(program.course_version.course_id), settings.question_count,
-                                      settings.per_tag or {}, rng)
+        question_ids = draw_questions(bank.by_tag, settings.question_count, settings.per_tag or {}, rng)
     except NotEnoughQuestions:
         raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
     attempt = Attempt(
@@ -188,9 +235,7 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         started_at=now, last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
         deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
     )
-    questions = {q.id: q for q in db.session.scalars(
-        select(Question).where(Question.id.in_(question_ids)).options(selectinload(Question.options)))}
-    attempt.questions = [AttemptQuestion(position=i, question_id=qid, snapshot=_snapshot(questions[qid], rng))
+    attempt.questions = [AttemptQuestion(position=i, question_id=qid, snapshot=_snapshot(bank.questions[qid], rng))
                          for i, qid in enumerate(question_ids)]
     try:
         with db.session.begin_nested():
@@ -206,18 +251,11 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
     return attempt
 
 
-def _snapshot(question: Question, rng: random.Random) -> dict:
-    order = shuffled_options([o.id for o in question.options], question.type.value, rng)
-    by_id = {o.id: o for o in question.options}
-    return {
-        "type": question.type.value,
-        "text": question.text,
-        "tag": question.tag,
-        "explanation": question.explanation,
-        "basis": question.basis,
-        "options": [{"id": oid, "text": by_id[oid].text} for oid in order],
-        "correct": [o.id for o in question.options if o.is_correct],
-    }
+def _snapshot(frozen: dict, rng: random.Random) -> dict:
+    """The question as this attempt shows it: its options in this attempt's own order."""
+    by_id = {o["id"]: o for o in frozen["options"]}
+    order = shuffled_options(list(by_id), frozen["type"], rng)
+    return {**frozen, "options": [by_id[oid] for oid in order], "correct": list(frozen["correct"])}
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -306,7 +344,8 @@ def _claim(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
     the closing job) exactly one gets True, on SQLite too where there is no row lock."""
     claimed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
-        .values(status=status, finished_at=now).execution_options(synchronize_session=False)
+        .values(status=status, finished_at=now)
+        .execution_options(synchronize_session=False, **freshness.of_person(attempt.person_id))
     ).rowcount
     if not claimed:
         db.session.refresh(attempt)  # someone else's result
@@ -344,7 +383,7 @@ def _record_result(attempt: Attempt, now: datetime) -> None:
         if attempt.passed:
             values["quiz_passed_at"] = func.coalesce(Enrollment.quiz_passed_at, now)
     db.session.execute(update(Enrollment).where(*where).values(**values)
-                       .execution_options(synchronize_session="fetch"))
+                       .execution_options(synchronize_session="fetch", **freshness.of_person(attempt.person_id)))
 
 
 def close_abandoned(now: datetime) -> int:

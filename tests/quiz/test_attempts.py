@@ -253,3 +253,38 @@ def test_quiz_outlives_the_csrf_token_lifetime(tmp_root, app, world, factory):
     finally:
         _time.time = real_time
     assert response.status_code == 302 and response.headers["Location"].endswith("/hasil")
+
+
+def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world, factory):
+    """With Redis, 'Mulai' reuses this process's copy of the bank; an edited option or a retired
+    question counts for everyone, so the very next start sees the change."""
+    from netral_learn.quiz.models import Question, QuestionOption
+
+    from ..conftest import statements
+
+    people = [world["learner"].id] + [factory.person(world["tree"]["a1"]).id for _ in range(2)]
+
+    def start(person_id):
+        with app.test_request_context():
+            person, program = finish_modules(person_id, world["program"])
+            attempt = services.start_attempt(person, program, AttemptKind.POST, clock.now_utc())
+            db.session.commit()
+            return {item.question_id: item.snapshot for item in attempt.questions}
+
+    start(people[0])
+    with statements(app) as seen:
+        start(people[1])
+    assert not any("FROM questions" in sql or "FROM question_options" in sql for sql in seen)
+    with app.test_request_context():
+        questions = db.session.scalars(db.select(Question).order_by(Question.id)).all()
+        retired = {q.id for q in questions[:7]}  # 5 of 12 stay: every start must draw exactly those
+        edited = questions[-1].id
+        for question in questions:
+            question.active = question.id not in retired
+        option = db.session.scalars(db.select(QuestionOption).where(
+            QuestionOption.question_id == edited).order_by(QuestionOption.id)).first()
+        option.text = "Teks pilihan yang diperbarui"
+        db.session.commit()
+    drawn = start(people[2])
+    assert not retired & set(drawn)
+    assert "Teks pilihan yang diperbarui" in [o["text"] for o in drawn[edited]["options"]]

@@ -1,0 +1,224 @@
+"""Generations: how a cached copy (a login, a page) knows it is stale, on every app server.
+
+Every committed transaction that changed rows belonging to one person (their account, login
+sessions, enrollment, progress, attempts, pact, certificate) increments that person's counter in
+Redis. Any other change a learner could see (a unit, a program, a module, a bulk statement nobody
+attributed) increments the counter of everyone. A cached copy stores the counters read *before*
+its data was read from the database and is used only while both are unchanged, so a change
+committed in between always makes it stale, never the other way round.
+
+Changes are found by the ORM session's own events, so no service has to remember to call
+anything: objects flushed are attributed to their person (directly, or through the parent row they
+belong to), and a bulk UPDATE/DELETE/INSERT counts for everyone unless it names its person with
+``execution_options(**freshness.of_person(id))``. Tables no learner page shows (audit, report
+snapshots, certificate counters, API clients) are ignored.
+
+Without Redis (the embedded default) nothing is counted and nothing is cached. If the process
+dies between a commit and its increment, copies stay stale for at most their TTL.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import g, has_app_context
+from sqlalchemy import event, inspect as sa_inspect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import MANYTOONE
+from sqlalchemy.sql.elements import TextClause
+
+from .cache import REDIS_DOWN
+
+logger = logging.getLogger("netral_learn.freshness")
+
+EVERYONE = "all"
+_PERSON_OPTION = "netral_person"
+_NOBODY = "nobody"
+_PENDING = "netral_changed"
+_CHANGED_HERE = "netral_changed_here"
+_SEEN = "netral_everyone_seen"
+_PREFIX = "netral:gen:"
+#: A person's counter outlives every copy that read it; a counter that expired starts again from a
+#: random value, so an old copy can never match it by chance.
+_COUNTER_TTL = 2 * 24 * 3600
+IGNORED_TABLES = frozenset({"audit_events", "funnel_cells", "funnel_days", "funnel_snapshots",
+                            "certificate_counters", "api_clients"})
+_READ_ONLY_SQL = ("SELECT", "WITH", "SET", "SHOW", "EXPLAIN")
+
+
+def of_person(person_id: int) -> dict:
+    """Execution options for a bulk statement that changes only this person's rows."""
+    return {_PERSON_OPTION: person_id}
+
+
+def of_nobody() -> dict:
+    """Execution options for a bulk statement whose change no cached copy can show (e.g. deleting
+    rows every copy already refuses by itself)."""
+    return {_PERSON_OPTION: _NOBODY}
+
+
+def key(owner: int | str) -> str:
+    return f"{_PREFIX}{owner}"
+
+
+def read(connection, person_id: int) -> tuple[int, int] | None:
+    """(this person's counter, everyone's counter), creating them if new; None if Redis is down."""
+    values = _current(connection, [key(person_id), key(EVERYONE)])
+    return None if values is None else (values[0], values[1])
+
+
+def _current(connection, names: list[str]) -> list[int] | None:
+    try:
+        values = connection.mget(names)
+        if None in values:
+            pipe = connection.pipeline(transaction=False)
+            for name, value in zip(names, values, strict=True):
+                if value is None:
+                    pipe.set(name, secrets.randbits(62), nx=True, ex=_COUNTER_TTL)
+            pipe.mget(names)
+            values = pipe.execute()[-1]
+    except REDIS_DOWN:
+        return None
+    return [int(value) for value in values]
+
+
+def counters_in(values) -> tuple[int, int] | None:
+    """The counters out of an MGET that asked for them (None when one is missing)."""
+    return None if None in values else (int(values[0]), int(values[1]))
+
+
+def remember(counters: tuple[int, int]) -> None:
+    """Keep everyone's counter as read at the start of this request (before any data was read),
+    for ``everyone()`` to answer without another round trip."""
+    if has_app_context() and _SEEN not in g:
+        setattr(g, _SEEN, counters[1])
+
+
+def everyone() -> int | None:
+    """Everyone's counter, read before the caller reads shared content; None without Redis."""
+    if has_app_context() and _SEEN in g and not changed_here():
+        return g.get(_SEEN)
+    from .jobs import redis_connection
+
+    connection = redis_connection()
+    values = _current(connection, [key(EVERYONE)]) if connection is not None else None
+    return None if values is None else values[0]
+
+
+def bump(connection, owners: set) -> None:
+    """Increment the counters of ``owners`` (person ids and/or EVERYONE)."""
+    pipe = connection.pipeline(transaction=False)
+    for owner in owners:
+        pipe.incr(key(owner))
+        if owner != EVERYONE:
+            pipe.expire(key(owner), _COUNTER_TTL)
+    pipe.execute()
+
+
+# --- who a change belongs to ----------------------------------------------------------------
+
+def changed_here() -> set:
+    """What this request (or job) has committed changes for so far: person ids and/or EVERYONE."""
+    return g.get(_CHANGED_HERE, set())
+
+
+def _table(mapper) -> str:
+    return mapper.local_table.name
+
+
+def _owned(mapper) -> bool:
+    return _table(mapper) == "people" or "person_id" in mapper.columns
+
+
+def _owners_of(session: Session, obj, depth: int = 0) -> set | None:
+    """The people whose rows ``obj`` is (or belongs to); None if it belongs to no one person."""
+    state = sa_inspect(obj)
+    mapper = state.mapper
+    if _table(mapper) == "people":
+        return {obj.id}
+    if "person_id" in mapper.columns:
+        history = state.attrs.person_id.history
+        return {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None}
+    owners: set = set()
+    parents = [rel for rel in mapper.relationships if rel.direction is MANYTOONE and _owned(rel.mapper)]
+    if not parents or depth > 2:
+        return None
+    for rel in parents:
+        parent = state.dict.get(rel.key)  # set when the row was added through its parent
+        if parent is None:
+            local, _remote = rel.local_remote_pairs[0]
+            value = state.dict.get(mapper.get_property_by_column(local).key)
+            parent = session.identity_map.get(rel.mapper.identity_key_from_primary_key([value]))
+        found = _owners_of(session, parent, depth + 1) if parent is not None else None
+        if found is None:
+            return None  # the parent is not loaded: count the change for everyone
+        owners |= found
+    return owners
+
+
+def _pending(session: Session) -> set:
+    return session.info.setdefault(_PENDING, set())
+
+
+def _after_flush(session: Session, _context) -> None:
+    pending = _pending(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        mapper = sa_inspect(obj).mapper
+        if _table(mapper) in IGNORED_TABLES:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        owners = _owners_of(session, obj)
+        pending.update(owners if owners is not None else {EVERYONE})
+
+
+def _on_execute(state) -> None:
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        if statement.text.lstrip().upper().startswith(_READ_ONLY_SQL):
+            return
+    elif not (state.is_insert or state.is_update or state.is_delete):
+        return
+    else:
+        table = getattr(statement, "table", None)
+        if getattr(table, "name", None) in IGNORED_TABLES:
+            return
+    person = state.execution_options.get(_PERSON_OPTION)
+    if person == _NOBODY:
+        return
+    _pending(state.session).add(person if person is not None else EVERYONE)
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the change is not visible to others until the real commit
+    owners = session.info.pop(_PENDING, None)
+    if not owners:
+        return
+    if not has_app_context():
+        return  # a script without the app: no cache configured to keep fresh
+    g.setdefault(_CHANGED_HERE, set()).update(owners)
+    from .jobs import redis_connection
+
+    connection = redis_connection()
+    if connection is None:
+        return
+    try:
+        bump(connection, owners)
+    except REDIS_DOWN as error:
+        logger.warning("freshness: Redis unreachable, cached copies of %s stay until they expire (%s)",
+                       sorted(map(str, owners)), type(error).__name__)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Listen on every ORM session of this process (once)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "after_commit", _after_commit)
+    _installed = True
