@@ -31,16 +31,13 @@ from .models import Person, Unit
 
 logger = logging.getLogger("netral_learn.login_cache")
 
-PERSON_IN_COOKIE = "_pid"
 _FORMAT = 2
 _SECRET_COLUMNS = frozenset({"password_hash", "initial_password_enc"})
 
 
 def connection():
     """Redis when the login cache is on (REDIS_URL set and LOGIN_CACHE_SECONDS > 0)."""
-    from ..core.jobs import redis_connection
-
-    return redis_connection() if current_app.config.get("LOGIN_CACHE_SECONDS", 0) > 0 else None
+    return freshness.redis_for("LOGIN_CACHE_SECONDS")
 
 
 def _name(token: str) -> str:
@@ -50,7 +47,7 @@ def _name(token: str) -> str:
 def lookup(redis, token: str) -> tuple[Person | None, tuple[int, int] | None]:
     """(the cached person, attached to this request's ORM session, or None; the counters read now,
     to store a fresh copy under after a miss, or None when nothing may be stored)."""
-    person_id = cookie.get(PERSON_IN_COOKIE)
+    person_id = cookie.get(freshness.PERSON_IN_COOKIE)
     if not isinstance(person_id, int):
         return None, None
     try:
@@ -78,8 +75,8 @@ def lookup(redis, token: str) -> tuple[Person | None, tuple[int, int] | None]:
 
 def store(redis, token: str, person: Person, expires_at: datetime, counters: tuple[int, int] | None) -> None:
     """Keep what the database said, under the counters read before it (see ``lookup``)."""
-    if cookie.get(PERSON_IN_COOKIE) != person.id:
-        cookie[PERSON_IN_COOKIE] = person.id  # from the next request on, one round trip finds the copy
+    if cookie.get(freshness.PERSON_IN_COOKIE) != person.id:
+        cookie[freshness.PERSON_IN_COOKIE] = person.id  # from the next request on, one round trip finds the copy
         return
     if counters is None:
         return

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event, inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -44,6 +44,18 @@ _COUNTER_TTL = 2 * 24 * 3600
 IGNORED_TABLES = frozenset({"audit_events", "funnel_cells", "funnel_days", "funnel_snapshots",
                             "certificate_counters", "api_clients"})
 _READ_ONLY_SQL = ("SELECT", "WITH", "SET", "SHOW", "EXPLAIN")
+
+
+#: The session-cookie key holding the logged-in person's id (signed with the cookie), so a copy and
+#: that person's counter come back in one Redis round trip.
+PERSON_IN_COOKIE = "_pid"
+
+
+def redis_for(lifetime_setting: str):
+    """Redis when configured and the cache named by ``lifetime_setting`` (seconds) is on."""
+    from .jobs import redis_connection
+
+    return redis_connection() if current_app.config.get(lifetime_setting, 0) > 0 else None
 
 
 def of_person(person_id: int) -> dict:

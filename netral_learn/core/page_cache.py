@@ -50,12 +50,6 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _redis():
-    from .jobs import redis_connection
-
-    return redis_connection() if current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0 else None
-
-
 def _local_date(zone: str):
     return now_utc().astimezone(ZoneInfo(zone)).date()
 
@@ -84,11 +78,8 @@ def cached_page(view):
 
 def _storable(response) -> bool:
     return (response.status_code == 200 and response.mimetype == "text/html" and current_user.is_authenticated
-            and current_user.id == session.get(_PERSON) and getattr(current_user, "session_expires_at", None)
+            and current_user.id == session.get(freshness.PERSON_IN_COOKIE) and current_user.session_expires_at
             and not freshness.changed_here() and "_flashes" not in session)
-
-
-_PERSON = "_pid"  # set by the login cache (accounts/login_cache.py)
 
 
 def _serve_stored_page():
@@ -96,10 +87,10 @@ def _serve_stored_page():
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "page_cached", False) or request.method != "GET" or "_flashes" in session:
         return None
-    token, person_id, csrf = session.get("_user_id"), session.get(_PERSON), session.get("csrf_token")
+    token, person_id, csrf = session.get("_user_id"), session.get(freshness.PERSON_IN_COOKIE), session.get("csrf_token")
     if not (isinstance(token, str) and isinstance(person_id, int) and isinstance(csrf, str)):
         return None
-    redis = _redis()
+    redis = freshness.redis_for("PAGE_CACHE_SECONDS")
     if redis is None:
         return None
     parts = (token, str(person_id), csrf, str(get_locale()), request.full_path, release())
