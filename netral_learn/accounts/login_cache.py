@@ -4,9 +4,11 @@ Reading the session row with its person and unit from PostgreSQL on every reques
 than the rest of a small page: a constant logged-in answer ran at 0.18 of a bare Flask app, an
 anonymous one at 0.63. With Redis configured, the person, unit and instansi as read are kept there for a
 few minutes under a hash of the session id, together with the freshness counters read *before*
-the database (``core/freshness.py``). A request uses the copy only while both counters are
-unchanged, so logout, deactivation, a password reset, a new role or unit take effect at once on
-every app server. Password hashes are never cached. Without Redis every request reads the database.
+the database (``core/freshness.py``): the person's *account* counter (their people row and login
+sessions) and everyone's. A request uses the copy only while both are unchanged, so logout,
+deactivation, a password reset, a new role or unit take effect at once on every app server, while
+the person's own progress, answers and signature leave the copy in place. Password hashes are
+never cached. Without Redis every request reads the database.
 
 The person's id travels in the signed session cookie, so one Redis round trip fetches the copy
 and both counters.
@@ -51,12 +53,13 @@ def lookup(redis, token: str) -> tuple[Person | None, tuple[int, int] | None]:
     if not isinstance(person_id, int):
         return None, None
     try:
-        values = redis.mget([_name(token), freshness.key(person_id), freshness.key(freshness.EVERYONE)])
+        values = redis.mget([_name(token), freshness.key(freshness.account(person_id)),
+                             freshness.key(freshness.EVERYONE)])
     except REDIS_DOWN as error:
         logger.warning("login cache: Redis unreachable, reading the session from the database (%s)",
                        type(error).__name__)
         return None, None
-    counters = freshness.counters_in(values[1:]) or freshness.read(redis, person_id)
+    counters = freshness.counters_in(values[1:]) or freshness.read(redis, freshness.account(person_id))
     if counters is not None:
         freshness.remember(counters)
     if values[0] is None or counters is None:

@@ -2,10 +2,12 @@
 
 Every committed transaction that changed rows belonging to one person (their account, login
 sessions, enrollment, progress, attempts, pact, certificate) increments that person's counter in
-Redis. Any other change a learner could see (a unit, a program, a module, a bulk statement nobody
-attributed) increments the counter of everyone. A cached copy stores the counters read *before*
-its data was read from the database and is used only while both are unchanged, so a change
-committed in between always makes it stale, never the other way round.
+Redis, and changes to their people row or login sessions also increment their *account*
+counter (all a login copy depends on). Any other change a learner could see (a unit, a program,
+a module, a bulk statement nobody attributed) increments the counter of everyone. A cached copy
+stores the counters read *before* its data was read from the database and is used only while
+both are unchanged, so a change committed in between always makes it stale, never the other way
+round.
 
 Changes are found by the ORM session's own events, so no service has to remember to call
 anything: objects flushed are attributed to their person (directly, or through the parent row they
@@ -32,6 +34,9 @@ from .cache import REDIS_DOWN
 logger = logging.getLogger("netral_learn.freshness")
 
 EVERYONE = "all"
+#: Rows a login copy is made of: changing them bumps the person's account counter as well, so
+#: progress, attempts or a signature (the person counter) leave the login copy in place.
+ACCOUNT_TABLES = frozenset({"people", "login_sessions"})
 _PERSON_OPTION = "netral_person"
 _NOBODY = "nobody"
 _PENDING = "netral_changed"
@@ -69,13 +74,19 @@ def of_nobody() -> dict:
     return {_PERSON_OPTION: _NOBODY}
 
 
+def account(person_id: int) -> str:
+    """The owner name of a person's account counter (their people row and login sessions)."""
+    return f"account:{person_id}"
+
+
 def key(owner: int | str) -> str:
     return f"{_PREFIX}{owner}"
 
 
-def read(connection, person_id: int) -> tuple[int, int] | None:
-    """(this person's counter, everyone's counter), creating them if new; None if Redis is down."""
-    values = _current(connection, [key(person_id), key(EVERYONE)])
+def read(connection, owner: int | str) -> tuple[int, int] | None:
+    """(the counter of ``owner`` — a person id or ``account(id)`` —, everyone's counter), creating
+    them if new; None if Redis is down."""
+    values = _current(connection, [key(owner), key(EVERYONE)])
     return None if values is None else (values[0], values[1])
 
 
@@ -118,7 +129,7 @@ def everyone() -> int | None:
 
 
 def bump(connection, owners: set) -> None:
-    """Increment the counters of ``owners`` (person ids and/or EVERYONE)."""
+    """Increment the counters of ``owners`` (person ids, account names and/or EVERYONE)."""
     pipe = connection.pipeline(transaction=False)
     for owner in owners:
         pipe.incr(key(owner))
@@ -181,7 +192,12 @@ def _after_flush(session: Session, _context) -> None:
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
         owners = _owners_of(session, obj)
-        pending.update(owners if owners is not None else {EVERYONE})
+        if owners is None:
+            pending.add(EVERYONE)
+            continue
+        pending.update(owners)
+        if _table(mapper) in ACCOUNT_TABLES:
+            pending.update(account(owner) for owner in owners)
 
 
 def _on_execute(state) -> None:
@@ -191,14 +207,19 @@ def _on_execute(state) -> None:
             return
     elif not (state.is_insert or state.is_update or state.is_delete):
         return
-    else:
-        table = getattr(statement, "table", None)
-        if getattr(table, "name", None) in IGNORED_TABLES:
-            return
+    table = getattr(getattr(statement, "table", None), "name", None)
+    if table in IGNORED_TABLES:
+        return
     person = state.execution_options.get(_PERSON_OPTION)
     if person == _NOBODY:
         return
-    _pending(state.session).add(person if person is not None else EVERYONE)
+    pending = _pending(state.session)
+    if person is None:
+        pending.add(EVERYONE)
+        return
+    pending.add(person)
+    if table in ACCOUNT_TABLES:
+        pending.add(account(person))
 
 
 def _after_commit(session: Session) -> None:
