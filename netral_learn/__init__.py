@@ -124,13 +124,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .core import page_cache, static_files
+    from .core import headers, page_cache, static_files
 
     static_files.install(app)
-    page_cache.install(app)  # before the hooks below: a stored page needs no login loaded
+    page_cache.install(app)  # before the hook below: a page stored or looked up needs no login loaded
 
-    # Both hooks look at the request before current_user: reading it loads the login session from
-    # the database, which a static file or a response that set its own caching does not need.
+    # Looks at the request before current_user: reading it loads the login session, which a static
+    # file does not need.
     @app.before_request
     def _force_password_change():
         if (
@@ -141,23 +141,7 @@ def _register_hooks(app: Flask) -> None:
             return redirect(url_for("accounts.change_password"))
         return None
 
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "Cache-Control" not in headers and current_user.is_authenticated:
-            headers["Cache-Control"] = "no-store"
-        return response
+    headers.install(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

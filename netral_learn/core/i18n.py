@@ -1,25 +1,38 @@
 """Locale choice (Indonesian first, English second) and Indonesian date formatting."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DEFAULT_ZONE = "Asia/Makassar"
 
 
 def select_locale() -> str:
-    """The language chosen in the session, else the browser's if supported, else Indonesian."""
+    """Flask-Babel's locale selector: ``choose_locale`` for the current request."""
     if not has_request_context():
         return "id"
-    chosen = session.get("lang")
-    if chosen in current_app.config["LANGUAGES"]:
+    return choose_locale(session.get("lang"), request.headers.get("Accept-Language"), current_app.config["LANGUAGES"])
+
+
+def choose_locale(chosen, accept_language: str | None, languages) -> str:
+    """The language chosen in the session, else the browser's if supported, else Indonesian.
+    Plain values, so a stored page is matched to its language before any request is built."""
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
-    return request.accept_languages.best_match(["id", "en"]) or "id"
+    return _browser_language(accept_language)
+
+
+@functools.lru_cache(maxsize=256)
+def _browser_language(accept_language: str | None) -> str:
+    return parse_accept_header(accept_language, LanguageAccept).best_match(["id", "en"]) or "id"
 
 
 def zone_of(person=None) -> str:

@@ -20,7 +20,7 @@ REDIS_TIMEOUT = 2
 
 
 @functools.cache
-def _client(url: str):
+def redis_at(url: str):
     """One client (one connection pool) per URL and process; it reconnects by itself when Redis
     comes back, so no restart is needed after a Redis outage."""
     from redis import Redis
@@ -31,7 +31,7 @@ def _client(url: str):
 
 def redis_connection():
     url = current_app.config.get("REDIS_URL")
-    return _client(url) if url else None
+    return redis_at(url) if url else None
 
 
 def enqueue(func: Callable, *args, at_front: bool = False, **kwargs):

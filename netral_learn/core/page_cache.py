@@ -7,10 +7,12 @@ session, its CSRF secret, the language, the path, the person's local date and th
 code — and stored with the freshness counters read *before* the view ran (``freshness.py``): any
 committed change to the person's own rows or to shared content makes it stale on every server.
 
-A stored page is served by a hook that runs before the login is loaded: the signed session
+A stored page is served by a WSGI middleware, before Flask builds a request: the signed session
 cookie names the login session and the person, the stored page names the login's expiry and the
 person's time zone, and the person's counter changes whenever the login is ended (logout,
-deactivation, password reset, new role). A hit costs one Redis round trip and no database.
+deactivation, password reset, new role). A hit costs one Redis round trip, no database and none
+of the per-request work of Flask and its extensions (the page is then served as cheaply as a
+bare Flask app serves a constant string); it carries the same security headers as every page.
 
 Only a plain GET with nothing flashed is served or stored, and a response the request itself
 changed data for is not stored. The CSRF tokens inside a stored page stay valid: a page lives
@@ -22,19 +24,28 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import time
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
-from flask import Response, current_app, g, request, session
-from flask_babel import get_locale
+from flask import current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie
 
 from . import freshness
 from .cache import REDIS_DOWN
 from .clock import now_utc
-from .i18n import zone_of
+from .headers import security_headers
+from .i18n import choose_locale, zone_of
+from .jobs import redis_at
 
-_LOOKED_UP = "netral_page_cache"
+#: Paths and session cookies remembered per process, at most.
+_REMEMBERED = 4096
+#: WSGI environ key: (the page's Redis key, the counters read) after a lookup that missed.
+_LOOKED_UP = "netral.page_cache"
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,19 +66,20 @@ def _local_date(zone: str):
 
 
 def cached_page(view):
-    """Mark a learner page as one to keep; the hook in ``install`` serves it while fresh."""
+    """Mark a learner page as one to keep; ``StoredPages`` serves it while fresh."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         response = current_app.make_response(view(*args, **kwargs))
-        looked_up = g.pop(_LOOKED_UP, None)
+        looked_up = request.environ.pop(_LOOKED_UP, None)
         if looked_up is not None and _storable(response):
-            name, counters, redis = looked_up
+            name, counters = looked_up
             zone = zone_of(current_user)
             entry = (counters, current_user.session_expires_at, zone, _local_date(zone), response.get_data())
             try:
-                redis.set(name, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
-                          ex=current_app.config["PAGE_CACHE_SECONDS"])
+                redis_at(current_app.config["REDIS_URL"]).set(
+                    name, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+                    ex=current_app.config["PAGE_CACHE_SECONDS"])
             except REDIS_DOWN:
                 pass
         return response
@@ -82,36 +94,120 @@ def _storable(response) -> bool:
             and not freshness.changed_here() and "_flashes" not in session)
 
 
-def _serve_stored_page():
-    """before_request: the stored page if it is fresh; otherwise remember what to store it under."""
-    view = current_app.view_functions.get(request.endpoint)
-    if not getattr(view, "page_cached", False) or request.method != "GET" or "_flashes" in session:
+class StoredPages:
+    """WSGI middleware answering with a stored page before Flask builds a request: no request
+    context, session object, extension hooks or login. It reads only what the page's key is made
+    of — the path, the signed session cookie (checked as Flask checks it), the language — and one
+    Redis MGET. On a miss it leaves the key and the counters in the WSGI environ for the view."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._endpoints: dict[str, str | None] = {}
+        self._signing = (None, None)
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET":
+            body = self._stored(environ)
+            if body is not None:
+                headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                           ("Cache-Control", "no-store"), ("Vary", "Cookie"),
+                           *security_headers(self.app.config)]
+                start_response("200 OK", headers)
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _stored(self, environ) -> bytes | None:
+        app = self.app
+        if not (app.config.get("REDIS_URL") and app.config.get("PAGE_CACHE_SECONDS", 0) > 0):
+            return None
+        if not getattr(app.view_functions.get(self._endpoint(environ)), "page_cached", False):
+            return None
+        data = self._session(environ)
+        if data is None or "_flashes" in data:
+            return None
+        token, person_id, csrf = data.get("_user_id"), data.get(freshness.PERSON_IN_COOKIE), data.get("csrf_token")
+        if not (isinstance(token, str) and isinstance(person_id, int) and isinstance(csrf, str)):
+            return None
+        language = choose_locale(data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"), app.config["LANGUAGES"])
+        path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+        parts = (token, str(person_id), csrf, language, path, release())
+        name = "netral:page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+        redis = redis_at(app.config["REDIS_URL"])
+        try:
+            stored, *counters = redis.mget([name, freshness.key(person_id), freshness.key(freshness.EVERYONE)])
+        except REDIS_DOWN:
+            return None
+        counters = freshness.counters_in(counters) or freshness.read(redis, person_id)
+        if counters is None:
+            return None
+        if stored is not None:
+            built_under, login_expires_at, zone, day, body = pickle.loads(stored)
+            if built_under == counters and login_expires_at > now_utc() and _local_date(zone) == day:
+                return body
+        environ[_LOOKED_UP] = (name, counters)
         return None
-    token, person_id, csrf = session.get("_user_id"), session.get(freshness.PERSON_IN_COOKIE), session.get("csrf_token")
-    if not (isinstance(token, str) and isinstance(person_id, int) and isinstance(csrf, str)):
+
+    def _endpoint(self, environ) -> str | None:
+        """The endpoint a path routes to, remembered per path (the app matches no hosts)."""
+        path = f"{environ.get('SCRIPT_NAME', '')}\0{environ.get('PATH_INFO', '')}"
+        endpoint = self._endpoints.get(path, False)
+        if endpoint is False:
+            try:
+                endpoint = self.app.url_map.bind_to_environ(environ).match(method="GET")[0]
+            except HTTPException:
+                endpoint = None
+            if len(self._endpoints) > _REMEMBERED:
+                self._endpoints.clear()
+            self._endpoints[path] = endpoint
+        return endpoint
+
+    def _session(self, environ) -> dict | None:
+        """The session cookie's contents if its signature and age hold, as Flask reads it."""
+        interface = self.app.session_interface
+        if not isinstance(interface, SecureCookieSessionInterface):
+            return None
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return None
+        secrets = (self.app.secret_key, tuple(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signing = self._signing
+        if signing[0] != secrets:
+            signing = self._signing = (secrets, interface.get_signing_serializer(self.app))
+        if signing[1] is None:
+            return None
+        opened = _opened(header, interface.get_cookie_name(self.app), signing[1])
+        if opened is None:
+            return None
+        data, signed_at = opened
+        age = time.time() - signed_at
+        return data if 0 <= age <= self.app.permanent_session_lifetime.total_seconds() else None
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _opened(header: str, cookie_name: str, serializer) -> tuple[dict, float] | None:
+    """The session cookie's contents and signing time, out of a Cookie header, its signature
+    checked once per process: the same header comes with every request of a login, and parsing
+    and checking it (HMAC, base64, zlib, tagged JSON) cost more than the rest of serving a stored
+    page. Never mutate the returned dict."""
+    value = parse_cookie(header).get(cookie_name)
+    if value is None:
         return None
-    redis = freshness.redis_for("PAGE_CACHE_SECONDS")
-    if redis is None:
-        return None
-    parts = (token, str(person_id), csrf, str(get_locale()), request.full_path, release())
-    name = "netral:page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
     try:
-        stored, *counters = redis.mget([name, freshness.key(person_id), freshness.key(freshness.EVERYONE)])
-    except REDIS_DOWN:
+        data, signed_at = serializer.loads(value, return_timestamp=True)
+    except BadSignature:
         return None
-    counters = freshness.counters_in(counters) or freshness.read(redis, person_id)
-    if counters is None:
-        return None
-    freshness.remember(counters)
-    if stored is not None:
-        built_under, login_expires_at, zone, day, body = pickle.loads(stored)
-        if built_under == counters and login_expires_at > now_utc() and _local_date(zone) == day:
-            # no-store as for every logged-in page, set here so no hook loads the login to decide it
-            return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
-    setattr(g, _LOOKED_UP, (name, counters, redis))
-    return None
+    return (data, signed_at.timestamp()) if isinstance(data, dict) else None
+
+
+def _remember_counters():
+    """before_request on a miss: the counters the lookup read serve the rest of the request."""
+    looked_up = request.environ.get(_LOOKED_UP)
+    if looked_up is not None:
+        freshness.remember(looked_up[1])
 
 
 def install(app) -> None:
-    """Serve stored pages before anything loads the login (register before other request hooks)."""
-    app.before_request(_serve_stored_page)
+    """Serve stored pages ahead of Flask; the hook passes a miss's counters on to the request."""
+    app.wsgi_app = StoredPages(app, app.wsgi_app)
+    app.before_request(_remember_counters)

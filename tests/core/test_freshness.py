@@ -2,6 +2,7 @@
 change made through the app (or a bulk statement, or the clock) ends the copy at once."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -168,6 +169,35 @@ def test_a_module_page_seen_again_reads_no_database(app, client, redis_cache, le
     assert seen == [] and page.status_code == 200
     assert "Saya sudah membaca modul ini" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"  # the browser still keeps nothing
+
+
+def test_a_stored_page_carries_the_headers_of_a_built_one(app, client, redis_cache, learner, login_as):
+    """Served ahead of Flask, a stored page still says no-store, varies by cookie and carries the
+    same security headers as the page the view built."""
+    login_as(learner["person"])
+    client.get(learner["page"])  # the first view records the opening: built, not stored
+    built = client.get(learner["page"])
+    with statements(app) as seen:
+        stored = client.get(learner["page"])
+    assert seen == [] and stored.get_data() == built.get_data()
+    for name in ("Content-Type", "Cache-Control", "Vary", "Content-Security-Policy", "X-Content-Type-Options",
+                 "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"):
+        assert stored.headers.get(name) == built.headers.get(name), name
+
+
+def test_a_stored_page_needs_the_cookie_flask_would_accept(app, client, redis_cache, learner, login_as, monkeypatch):
+    """A cookie whose signature does not hold, or that is older than the session lifetime, gets
+    no stored page: the request goes to Flask, which refuses it as it always did."""
+    login_as(learner["person"])
+    _warm(client, learner["page"])
+    name = app.config["SESSION_COOKIE_NAME"]
+    value = client.get_cookie(name).value
+    forged = app.test_client()
+    forged.set_cookie(name, value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert forged.get(learner["page"]).status_code == 302  # to the login page
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)  # for the signature check in Flask too
+    assert client.get(learner["page"]).status_code == 302
 
 
 def test_a_stored_module_page_follows_progress_content_and_the_date(app, client, redis_cache, learner, login_as):
