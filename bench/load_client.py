@@ -227,6 +227,7 @@ async def throughput(base_url: str, path: str, concurrency: int, seconds: float,
 # --- the quiz as a participant's browser does it -------------------------------------------
 
 _CHOICE = re.compile(r'type="(radio|checkbox)" name="q-(\d+)" value="(\d+)"')
+_ADDRESS = re.compile(r'data-address="([^"]+)"')
 _SHOWN = re.compile(r'name="shown" value="(\d+)"')
 _TICKED = re.compile(r'name="q-(\d+)" value="(\d+)"\s+checked')
 
@@ -252,7 +253,8 @@ class QuizPage:
         shown = [int(v) for v in _SHOWN.findall(page.text)]
         if not shown or set(shown) != set(options):
             raise StepFailed(f"{page.path} is not an attempt page with questions")
-        return cls(page.path, page.token(), shown, dict(options), multiple)
+        address = _ADDRESS.search(page.text)  # 'Mulai' answers with the page: quiz.js shows this address
+        return cls(address.group(1) if address else page.path, page.token(), shown, dict(options), multiple)
 
     @staticmethod
     def ticked(page: Page) -> dict[int, list[int]]:

@@ -54,14 +54,16 @@ def lookup(redis, token: str) -> tuple[Person | None, tuple[int, int] | None]:
         return None, None
     try:
         values = redis.mget([_name(token), freshness.key(freshness.account(person_id)),
-                             freshness.key(freshness.EVERYONE)])
+                             freshness.key(freshness.EVERYONE), freshness.key(person_id)])
     except REDIS_DOWN as error:
         logger.warning("login cache: Redis unreachable, reading the session from the database (%s)",
                        type(error).__name__)
         return None, None
-    counters = freshness.counters_in(values[1:]) or freshness.read(redis, freshness.account(person_id))
+    counters = freshness.counters_in(values[1:3]) or freshness.read(redis, freshness.account(person_id))
     if counters is not None:
         freshness.remember(counters)
+    if values[3] is not None:  # for a page built from this request's own objects (page_cache.build_page)
+        freshness.remember_person(person_id, int(values[3]))
     if values[0] is None or counters is None:
         return None, counters
     try:

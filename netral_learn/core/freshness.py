@@ -41,6 +41,9 @@ _PERSON_OPTION = "netral_person"
 _NOBODY = "nobody"
 _PENDING = "netral_changed"
 _CHANGED_HERE = "netral_changed_here"
+_COMMITS_HERE = "netral_commits_here"
+_PERSON_SEEN = "netral_person_seen"
+_BUMPED = "netral_bumped"
 _SEEN = "netral_everyone_seen"
 _PREFIX = "netral:gen:"
 #: A person's counter outlives every copy that read it; a counter that expired starts again from a
@@ -128,14 +131,41 @@ def everyone() -> int | None:
     return None if values is None else values[0]
 
 
-def bump(connection, owners: set) -> None:
-    """Increment the counters of ``owners`` (person ids, account names and/or EVERYONE)."""
+def bump(connection, owners: set) -> dict:
+    """Increment the counters of ``owners`` (person ids, account names and/or EVERYONE); their new
+    values, and everyone's counter as it is right after."""
     pipe = connection.pipeline(transaction=False)
+    position = {}
     for owner in owners:
+        position[owner] = len(pipe)
         pipe.incr(key(owner))
         if owner != EVERYONE:
             pipe.expire(key(owner), _COUNTER_TTL)
-    pipe.execute()
+    pipe.get(key(EVERYONE))
+    results = pipe.execute()
+    values = {owner: int(results[index]) for owner, index in position.items()}
+    values.setdefault(EVERYONE, None if results[-1] is None else int(results[-1]))
+    return values
+
+
+def remember_person(person_id: int, value: int) -> None:
+    """Keep the person's counter as read at the start of this request, before any data was read."""
+    if has_app_context() and _PERSON_SEEN not in g:
+        setattr(g, _PERSON_SEEN, (person_id, value))
+
+
+def moved_only_by_this_request(person_id: int) -> tuple[int, int] | None:
+    """The counters (the person's, everyone's) under which a copy built from what this request
+    holds in memory may be stored: when, since the start of the request, the person's counter moved
+    only by this request's one commit (its increment came right after the value first read) and
+    everyone's did not move at all. Any other commit's increment then still lies ahead and will
+    make the copy stale. None otherwise: read the data again after reading the counters."""
+    seen, bumped, everyone_seen = g.get(_PERSON_SEEN), g.get(_BUMPED), g.get(_SEEN)
+    if seen is None or seen[0] != person_id or bumped is None or commits_here() != 1:
+        return None
+    if bumped.get(person_id) != seen[1] + 1 or everyone_seen is None or bumped.get(EVERYONE) != everyone_seen:
+        return None
+    return bumped[person_id], everyone_seen
 
 
 # --- who a change belongs to ----------------------------------------------------------------
@@ -143,6 +173,11 @@ def bump(connection, owners: set) -> None:
 def changed_here() -> set:
     """What this request (or job) has committed changes for so far: person ids and/or EVERYONE."""
     return g.get(_CHANGED_HERE, set())
+
+
+def commits_here() -> int:
+    """How many commits of this request (or job) changed something so far."""
+    return g.get(_COMMITS_HERE, 0)
 
 
 def _table(mapper) -> str:
@@ -231,13 +266,14 @@ def _after_commit(session: Session) -> None:
     if not has_app_context():
         return  # a script without the app: no cache configured to keep fresh
     g.setdefault(_CHANGED_HERE, set()).update(owners)
+    setattr(g, _COMMITS_HERE, commits_here() + 1)
     from .jobs import redis_connection
 
     connection = redis_connection()
     if connection is None:
         return
     try:
-        bump(connection, owners)
+        setattr(g, _BUMPED, bump(connection, owners))
     except REDIS_DOWN as error:
         logger.warning("freshness: Redis unreachable, cached copies of %s stay until they expire (%s)",
                        sorted(map(str, owners)), type(error).__name__)

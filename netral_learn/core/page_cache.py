@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
+import logging
 import pickle
 import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie
 
+from ..extensions import db
 from . import freshness
 from .cache import REDIS_DOWN
 from .clock import now_utc
@@ -42,9 +46,12 @@ from .headers import security_headers
 from .i18n import choose_locale, zone_of
 from .jobs import redis_at
 
+logger = logging.getLogger("netral_learn.page_cache")
+
 #: Paths and session cookies remembered per process, at most.
 _REMEMBERED = 4096
-#: WSGI environ key: (the page's Redis key, the counters read) after a lookup that missed.
+#: WSGI environ key: (the page's Redis key, the counters read, commits made before) after a lookup
+#: that missed.
 _LOOKED_UP = "netral.page_cache"
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,33 +72,87 @@ def _local_date(zone: str):
     return now_utc().astimezone(ZoneInfo(zone)).date()
 
 
-def cached_page(view):
-    """Mark a learner page as one to keep; ``StoredPages`` serves it while fresh."""
+def cached_page(view=None, *, at_most: int | None = None):
+    """Mark a learner page as one to keep; ``StoredPages`` serves it while fresh. ``at_most``:
+    seconds a stored copy may be served, for a page showing the server's clock (the quiz timer)."""
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        response = current_app.make_response(view(*args, **kwargs))
-        looked_up = request.environ.pop(_LOOKED_UP, None)
-        if looked_up is not None and _storable(response):
-            name, counters = looked_up
-            zone = zone_of(current_user)
-            entry = (counters, current_user.session_expires_at, zone, _local_date(zone), response.get_data())
-            try:
-                redis_at(current_app.config["REDIS_URL"]).set(
-                    name, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
-                    ex=current_app.config["PAGE_CACHE_SECONDS"])
-            except REDIS_DOWN:
-                pass
-        return response
+    def mark(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            response = current_app.make_response(view(*args, **kwargs))
+            looked_up = request.environ.pop(_LOOKED_UP, None)
+            if looked_up is not None and _storable(response, looked_up[2]):
+                _store(*looked_up[:2], response, at_most)
+            return response
 
-    wrapper.page_cached = True
-    return wrapper
+        wrapper.page_cached = True
+        return wrapper
+
+    return mark(view) if view is not None else mark
 
 
-def _storable(response) -> bool:
+def build_page(path: str):
+    """The page at ``path`` as this browser's GET of it would get it, built inside this request
+    and stored for that GET when it is a stored page: for a POST everyone makes at the same
+    moment (the quiz start) to answer with its next page directly, instead of a redirect whose GET
+    would queue a second time behind everyone else's POST. Call it after the commit, made with
+    ``commit_keeping_loaded``: the page is built from the objects the request holds when only its
+    own commit moved the counters since the request began, otherwise the counters are read and then
+    the data again, as for any stored page. Returns None unless the page came out whole (200),
+    and when building fails: the POST's work is already committed, so the caller then redirects
+    as usual."""
+    script_root = request.environ.get("SCRIPT_NAME", "")
+    environ = {**request.environ, "REQUEST_METHOD": "GET", "PATH_INFO": path.removeprefix(script_root),
+               "QUERY_STRING": "", "CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO()}
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop(_LOOKED_UP, None)
+    app = current_app._get_current_object()
+    try:
+        with app.request_context(environ):  # the same app context: the same database session and login
+            redis = freshness.redis_for("PAGE_CACHE_SECONDS")
+            if redis is not None and getattr(app.view_functions.get(request.endpoint), "page_cached", False):
+                name = _name(session, environ.get("HTTP_ACCEPT_LANGUAGE"), app.config["LANGUAGES"], f"{path}?")
+                counters = freshness.moved_only_by_this_request(session[freshness.PERSON_IN_COOKIE]) if name else None
+                if name and counters is None:  # read the counters, then the data again
+                    db.session.expire_all()
+                    counters = freshness.read(redis, session[freshness.PERSON_IN_COOKIE])
+                if counters is not None:
+                    environ[_LOOKED_UP] = (name, counters, freshness.commits_here())
+            response = app.full_dispatch_request()
+    except Exception:  # noqa: BLE001 — see the docstring
+        logger.exception("page_cache: building %s failed", path)
+        return None
+    return response if response.status_code == 200 else None
+
+
+def _storable(response, commits_before: int) -> bool:
+    """A page the view built whole for this login, from data nothing changed while it was read."""
     return (response.status_code == 200 and response.mimetype == "text/html" and current_user.is_authenticated
             and current_user.id == session.get(freshness.PERSON_IN_COOKIE) and current_user.session_expires_at
-            and not freshness.changed_here() and "_flashes" not in session)
+            and freshness.commits_here() == commits_before and "_flashes" not in session)
+
+
+def _store(name: str, counters, response, at_most: int | None) -> None:
+    expires_at, seconds = current_user.session_expires_at, current_app.config["PAGE_CACHE_SECONDS"]
+    if at_most:
+        expires_at, seconds = min(expires_at, now_utc() + timedelta(seconds=at_most)), min(seconds, at_most)
+    zone = zone_of(current_user)
+    entry = (counters, expires_at, zone, _local_date(zone), response.get_data())
+    try:
+        redis_at(current_app.config["REDIS_URL"]).set(name, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+                                                      ex=seconds)
+    except REDIS_DOWN:
+        pass
+
+
+def _name(data, accept_language: str | None, languages, path: str) -> str | None:
+    """The Redis key of a page: the login session, the person, the CSRF secret, the language, the
+    path with its query string and this release. None for a session without a login."""
+    token, person_id, csrf = data.get("_user_id"), data.get(freshness.PERSON_IN_COOKIE), data.get("csrf_token")
+    if not (isinstance(token, str) and isinstance(person_id, int) and isinstance(csrf, str)):
+        return None
+    parts = (token, str(person_id), csrf, choose_locale(data.get("lang"), accept_language, languages), path, release())
+    return "netral:page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
 
 class StoredPages:
@@ -126,13 +187,11 @@ class StoredPages:
         data = self._session(environ)
         if data is None or "_flashes" in data:
             return None
-        token, person_id, csrf = data.get("_user_id"), data.get(freshness.PERSON_IN_COOKIE), data.get("csrf_token")
-        if not (isinstance(token, str) and isinstance(person_id, int) and isinstance(csrf, str)):
-            return None
-        language = choose_locale(data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"), app.config["LANGUAGES"])
         path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
-        parts = (token, str(person_id), csrf, language, path, release())
-        name = "netral:page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+        name = _name(data, environ.get("HTTP_ACCEPT_LANGUAGE"), app.config["LANGUAGES"], path)
+        if name is None:
+            return None
+        person_id = data[freshness.PERSON_IN_COOKIE]
         redis = redis_at(app.config["REDIS_URL"])
         try:
             stored, *counters = redis.mget([name, freshness.key(person_id), freshness.key(freshness.EVERYONE)])
@@ -145,7 +204,7 @@ class StoredPages:
             built_under, login_expires_at, zone, day, body = pickle.loads(stored)
             if built_under == counters and login_expires_at > now_utc() and _local_date(zone) == day:
                 return body
-        environ[_LOOKED_UP] = (name, counters)
+        environ[_LOOKED_UP] = (name, counters, 0)
         return None
 
     def _endpoint(self, environ) -> str | None:

@@ -22,3 +22,14 @@ def attempt(action: Callable):
         return None, exc.message
     db.session.commit()
     return result, None
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a response built right after from the
+    same objects (``page_cache.build_page`` expires them itself when it must read them again)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -11,7 +11,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
+from ..core import page_cache
 from ..core.clock import now_utc
+from ..core.transactions import commit_keeping_loaded
 from ..courses import services as course_services
 from ..extensions import csrf, db
 from ..accounts.forms import ActionForm
@@ -22,6 +24,10 @@ bp = Blueprint("quiz", __name__)
 
 #: An attempt page's token lives as long as an attempt can (untimed ones close after a day idle).
 QUIZ_TOKEN_SECONDS = int(services.ABANDONED_AFTER.total_seconds()) + 3600
+#: How long a stored attempt page may be served: its timer starts from the server's clock at
+#: rendering, so a copy served later would show that many seconds too many (the server still
+#: enforces the deadline). Long enough for the GET after 'Mulai' and a reload right after.
+ATTEMPT_PAGE_SECONDS = 5
 
 
 def _program(program_id: int):
@@ -77,13 +83,21 @@ def start(program_id: int):
     program = _program(program_id)
     kind = AttemptKind.PRE if request.form.get("kind") == "pre" else AttemptKind.POST
     attempt = services.start_attempt(current_user, program, kind, now_utc())
-    target = url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
-    db.session.commit()
-    return redirect(target)
+    target = url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id)
+    commit_keeping_loaded()
+    # Everyone presses 'Mulai' in the same seconds: answer with the first question page itself
+    # (stored for a reload) rather than a redirect whose GET queues again behind everyone's POST;
+    # quiz.js puts the attempt's own address in the address bar.
+    page = page_cache.build_page(target)
+    if page is None:
+        return redirect(target)
+    page.headers["Content-Location"] = target
+    return page
 
 
 @bp.route("/program/<int:program_id>/kuis/<int:attempt_id>")
 @login_required
+@page_cache.cached_page(at_most=ATTEMPT_PAGE_SECONDS)
 def attempt(program_id: int, attempt_id: int):
     program = _program(program_id)
     attempt = services.get_attempt_for(current_user, program, attempt_id)

@@ -3,6 +3,11 @@
 (function () {
   var form = document.getElementById("quiz-form");
   if (!form) return;
+  // 'Mulai' answers with this page itself: show (and reload) the attempt's own address, not the POST's.
+  var address = form.getAttribute("data-address");
+  if (address && window.location.pathname !== address && window.history.replaceState) {
+    window.history.replaceState(null, "", address);
+  }
   var state = document.getElementById("save-state");
   var saveUrl = form.getAttribute("data-save-url");
   var submitting = false;

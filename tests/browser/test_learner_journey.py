@@ -53,6 +53,7 @@ def test_participant_reads_in_order_fails_then_passes_signs_and_downloads(page, 
     assert_accessible(page)
 
     page.get_by_role("button", name="Coba lagi").click()
+    page.wait_for_url(re.compile(r"/kuis/\d+$"))  # 'Mulai' answered with the page; quiz.js shows its address
     attempt_id = int(re.search(r"/kuis/(\d+)", page.url).group(1))
     for question_id, correct in frozen_answers(tmp_root, attempt_id).items():
         for option_id in correct:

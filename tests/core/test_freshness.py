@@ -159,6 +159,29 @@ def test_changes_are_counted_for_their_person_or_for_everyone(app, redis_cache, 
         assert db.session.query(LoginSession).count() == 0
 
 
+def test_a_copy_from_memory_only_when_no_other_commit_came_between(app, redis_cache, learner):
+    """A page built from the objects a request holds may be stored under its own commit's counters
+    only when that commit alone moved the person's counter since the request began, and nothing
+    moved everyone's: otherwise another server's change may be missing from those objects."""
+    person_id = learner["person"].id
+
+    def request(between=None):
+        with app.test_request_context():
+            person_counter, everyone = freshness.read(redis_cache, person_id)
+            freshness.remember((0, everyone))
+            freshness.remember_person(person_id, person_counter)
+            if between:
+                redis_cache.incr(freshness.key(between))  # another server's commit, counted
+            db.session.get(Person, person_id).phone = f"08{person_counter % 10**9}"
+            db.session.commit()
+            return freshness.moved_only_by_this_request(person_id), freshness.read(redis_cache, person_id)
+
+    alone, now = request()
+    assert alone == now
+    assert request(between=person_id)[0] is None
+    assert request(between=freshness.EVERYONE)[0] is None
+
+
 # --- the module page ---------------------------------------------------------------------------
 
 def test_a_module_page_seen_again_reads_no_database(app, client, redis_cache, learner, login_as):

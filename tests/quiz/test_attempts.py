@@ -177,9 +177,11 @@ def test_pretest_is_optional_and_kept(ctx, world, factory):
 # --- through the pages ----------------------------------------------------------------------
 
 def start_via_page(client, program_id):
+    """'Mulai': answered with the first question page itself, which names its own address."""
     response = client.post(f"/program/{program_id}/kuis/mulai")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert 'id="quiz-form"' in response.get_data(as_text=True)
+    return int(response.headers["Content-Location"].rstrip("/").split("/")[-1])
 
 
 def test_correct_answers_never_reach_the_browser(app, client, world, login_as):
@@ -240,7 +242,7 @@ def test_quiz_outlives_the_csrf_token_lifetime(tmp_root, app, world, factory):
     overview = client.get(f"/program/{world['program']}/kuis").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', overview).group(1)
     response = client.post(f"/program/{world['program']}/kuis/mulai", data={"csrf_token": token})
-    attempt_url = response.headers["Location"]
+    attempt_url = response.headers["Content-Location"]
     page = client.get(attempt_url).get_data(as_text=True)
     quiz_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     clock.freeze(clock.now_utc() + timedelta(hours=3))
@@ -288,3 +290,72 @@ def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world,
     drawn = start(people[2])
     assert not retired & set(drawn)
     assert "Teks pilihan yang diperbarui" in [o["text"] for o in drawn[edited]["options"]]
+
+
+def test_mulai_answers_with_the_first_question_page(app, client, world, login_as, redis_cache):
+    """'Mulai' answers with the first question page itself (one round trip, not a redirect whose
+    GET queues again behind everyone's POST), built as its GET would be and stored for a reload:
+    the reload reads no database; an autosave or a few seconds end that copy."""
+    from netral_learn.quiz.views import ATTEMPT_PAGE_SECONDS
+
+    from ..conftest import statements
+
+    with app.test_request_context():
+        finish_modules(world["learner"].id, world["program"])
+    login_as(world["learner"])
+    client.get(f"/program/{world['program']}/kuis")
+    response = client.post(f"/program/{world['program']}/kuis/mulai")
+    location = response.headers["Content-Location"]
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert 'id="quiz-form"' in page and "Kirim jawaban" in page and "correct" not in page
+    assert f'data-address="{location}"' in page  # quiz.js shows the attempt's address
+    assert f'name="next" value="{location}?"' in page  # built as its GET, not as the POST
+    with statements(app) as seen:
+        reloaded = client.get(location)
+    assert seen == [] and reloaded.get_data(as_text=True) == page
+    attempt_id = int(location.rsplit("/", 1)[1])
+    with app.app_context():
+        first = db.session.get(Attempt, attempt_id).questions[0]
+        item_id, chosen = first.id, first.snapshot["options"][0]["id"]
+    client.post(f"{location}/simpan", data={f"q-{item_id}": str(chosen)})
+    with statements(app) as seen:
+        page = client.get(location).get_data(as_text=True)
+    assert seen and re.search(rf'value="{chosen}"[^>]*checked', page)
+    clock.freeze(clock.now_utc() + timedelta(seconds=ATTEMPT_PAGE_SECONDS + 1))
+    with statements(app) as seen:
+        assert client.get(location).status_code == 200
+    assert seen  # the copy is older than its timer may be: built again
+
+
+def test_mulai_reads_again_what_changed_while_it_ran(app, client, world, login_as, redis_cache, monkeypatch):
+    """Content changed on another server while 'Mulai' ran (its counter moved): the page is not
+    built from what the start had read, but read again, and so is the copy a reload gets."""
+    from sqlalchemy import update
+
+    from netral_learn.core import freshness
+
+    with app.test_request_context():
+        finish_modules(world["learner"].id, world["program"])
+    login_as(world["learner"])
+    client.get(f"/program/{world['program']}/kuis")
+    original = services.start_attempt
+
+    def start_while_renamed(person, program, *args, **kwargs):
+        with db.engine.begin() as elsewhere:
+            elsewhere.execute(update(Program).where(Program.id == program.id).values(title="Judul Baru Program"))
+        redis_cache.incr(freshness.key(freshness.EVERYONE))
+        return original(person, program, *args, **kwargs)
+
+    monkeypatch.setattr(services, "start_attempt", start_while_renamed)
+    response = client.post(f"/program/{world['program']}/kuis/mulai")
+    assert "Judul Baru Program" in response.get_data(as_text=True)
+    assert "Judul Baru Program" in client.get(response.headers["Content-Location"]).get_data(as_text=True)
+
+
+def test_mulai_without_redis_answers_with_the_page_too(app, client, world, login_as):
+    with app.test_request_context():
+        finish_modules(world["learner"].id, world["program"])
+    login_as(world["learner"])
+    attempt_id = start_via_page(client, world["program"])
+    assert start_via_page(client, world["program"]) == attempt_id  # 'Mulai' again (a reload): the same attempt
