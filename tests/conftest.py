@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, event, text
 
 from netral_learn import create_app
 from netral_learn.core import clock
-from netral_learn.extensions import db
+from netral_learn.extensions import db, limiter
 
 from .factories import Factory
 
@@ -84,11 +84,13 @@ def app(tmp_root):
 
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
-    """Every test starts from empty tables and a running clock."""
+    """Every test starts from empty tables, a running clock and no rate-limit counts (the session's
+    one app keeps them in memory: 401s of earlier tests in the same minute would count)."""
     clock.freeze(None)
     yield
     clock.freeze(None)
     with app.app_context():
+        limiter.reset()
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):

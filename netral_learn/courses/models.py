@@ -108,7 +108,9 @@ class Module(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
-    body_md: Mapped[str] = mapped_column(Text, default="")
+    #: Loaded only when read (the module page, authoring): every learner step counts the modules
+    #: (journey state) and would otherwise fetch every module's text each time.
+    body_md: Mapped[str] = mapped_column(Text, default="", deferred=True)
     minutes: Mapped[int] = mapped_column(Integer, default=5)
 
     version: Mapped[CourseVersion] = relationship(back_populates="modules")

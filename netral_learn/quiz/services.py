@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, event, func, or_, select, update
+from sqlalchemy import case, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -235,17 +235,25 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         started_at=now, last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
         deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
     )
-    attempt.questions = [AttemptQuestion(position=i, question_id=qid, snapshot=_snapshot(bank.questions[qid], rng))
-                         for i, qid in enumerate(question_ids)]
+    rows = [{"position": i, "question_id": qid, "snapshot": _snapshot(bank.questions[qid], rng)}
+            for i, qid in enumerate(question_ids)]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            # One INSERT … RETURNING for the questions, loaded as the attempt's collection: no
+            # per-object unit-of-work, and the first question page is built without reading them.
+            questions = db.session.scalars(
+                insert(AttemptQuestion).returning(AttemptQuestion, sort_by_parameter_order=True)
+                .execution_options(**freshness.of_person(person.id)),
+                [{**row, "attempt_id": attempt.id} for row in rows]).all()
     except IntegrityError:
         # Another request started an attempt (same number, or a second active one) at the same moment: use that one.
         current = active_attempt(person, program, kind)
         if current is None:
             raise QuizUnavailable(_l("Percobaan lain sedang dimulai. Muat ulang halaman.")) from None
         return current
+    set_committed_value(attempt, "questions", questions)
     if kind == AttemptKind.POST and enrollment is None:
         course_services.enroll(person, program)
     return attempt
