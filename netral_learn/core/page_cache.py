@@ -35,8 +35,9 @@ from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import parse_cookie
+from werkzeug.wsgi import get_host
 
 from ..extensions import db
 from . import freshness
@@ -184,6 +185,11 @@ class StoredPages:
             return None
         if not getattr(app.view_functions.get(self._endpoint(environ)), "page_cached", False):
             return None
+        if app.config.get("TRUSTED_HOSTS") is not None:
+            try:
+                get_host(environ, app.config["TRUSTED_HOSTS"])
+            except SecurityError:
+                return None  # Flask refuses it (400), as any request for a host not served here
         data = self._session(environ)
         if data is None or "_flashes" in data:
             return None

@@ -223,6 +223,16 @@ def test_a_stored_page_needs_the_cookie_flask_would_accept(app, client, redis_ca
     assert client.get(learner["page"]).status_code == 302
 
 
+def test_a_stored_page_is_only_for_a_trusted_host(app, client, redis_cache, learner, login_as, monkeypatch):
+    login_as(learner["person"])
+    _warm(client, learner["page"])
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["localhost"])
+    assert client.get(learner["page"]).status_code == 200
+    name = app.config["SESSION_COOKIE_NAME"]
+    client.set_cookie(name, client.get_cookie(name).value, domain="tiruan.example")  # the same login
+    assert client.get(learner["page"], headers={"Host": "tiruan.example"}).status_code == 400
+
+
 def test_a_stored_module_page_follows_progress_content_and_the_date(app, client, redis_cache, learner, login_as):
     login_as(learner["person"])
     _warm(client, learner["page"])
