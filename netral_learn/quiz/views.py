@@ -121,7 +121,8 @@ def save(program_id: int, attempt_id: int):
     saved = services.save_answers(attempt, _answers_from_form(), now_utc())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(saved=saved, status="ok")
+        # the server's clock: quiz.js re-syncs its countdown (a page from the store may be seconds old)
+        return jsonify(saved=saved, status="ok", now=now_utc().isoformat(timespec="milliseconds"))
     return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id, tersimpan=1))
 
 

@@ -12,13 +12,22 @@
   var saveUrl = form.getAttribute("data-save-url");
   var submitting = false;
   var pending = null;
+  // This device's clock minus the server's: from the page as rendered, then from each autosave
+  // (a page served from the store can be a few seconds old).
+  var skew = 0;
 
   function save() {
     var data = new FormData(form);
+    var sent = Date.now();
     return fetch(saveUrl, {method: "POST", body: data, credentials: "same-origin",
                            headers: {"Accept": "application/json"}})
       .then(function (r) {
         if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
+      .then(function (answer) {
+        var serverNow = Date.parse(answer.now);
+        if (!isNaN(serverNow)) skew = (sent + Date.now()) / 2 - serverNow;
         var t = new Date();
         state.textContent = form.getAttribute("data-saved-text") + " " +
           String(t.getHours()).padStart(2, "0") + "." + String(t.getMinutes()).padStart(2, "0");
@@ -38,7 +47,7 @@
   var timer = document.getElementById("timer");
   if (!timer) return;
   var deadline = Date.parse(timer.getAttribute("data-deadline"));
-  var skew = Date.now() - Date.parse(timer.getAttribute("data-now"));
+  skew = Date.now() - Date.parse(timer.getAttribute("data-now"));
   function tick() {
     var left = Math.max(0, Math.round((deadline + skew - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;

@@ -1,6 +1,6 @@
 """Attempts through services and pages: order, limits, timing, scoring once, review, CSRF lifetime."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -318,7 +318,10 @@ def test_mulai_answers_with_the_first_question_page(app, client, world, login_as
     with app.app_context():
         first = db.session.get(Attempt, attempt_id).questions[0]
         item_id, chosen = first.id, first.snapshot["options"][0]["id"]
-    client.post(f"{location}/simpan", data={f"q-{item_id}": str(chosen)})
+    saved = client.post(f"{location}/simpan", data={f"q-{item_id}": str(chosen)},
+                        headers={"Accept": "application/json"})  # as quiz.js sends it
+    server_now = datetime.fromisoformat(saved.json["now"])  # for quiz.js to re-sync its countdown
+    assert saved.json["status"] == "ok" and abs(server_now - clock.now_utc()) < timedelta(seconds=5)
     with statements(app) as seen:
         page = client.get(location).get_data(as_text=True)
     assert seen and re.search(rf'value="{chosen}"[^>]*checked', page)
