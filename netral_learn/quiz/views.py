@@ -25,8 +25,8 @@ bp = Blueprint("quiz", __name__)
 #: An attempt page's token lives as long as an attempt can (untimed ones close after a day idle).
 QUIZ_TOKEN_SECONDS = int(services.ABANDONED_AFTER.total_seconds()) + 3600
 #: How long a stored attempt page may be served: its timer starts from the server's clock at
-#: rendering, so a copy served later would show that many seconds too many (the server still
-#: enforces the deadline). Long enough for the GET after 'Mulai' and a reload right after.
+#: rendering, so a copy served later shows up to that many seconds too many until quiz.js re-syncs
+#: at the first autosave (the server enforces the deadline). Long enough for a reload right after.
 ATTEMPT_PAGE_SECONDS = 5
 
 
