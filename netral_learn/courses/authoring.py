@@ -15,6 +15,7 @@ from typing import BinaryIO, Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload, undefer
 
 from ..accounts.models import ROLE_RANK, Person, Role, Unit
 from ..core import audit
@@ -151,8 +152,11 @@ def _move_to(version: CourseVersion, status: VersionStatus) -> None:
 
 
 def _copy_content(source: CourseVersion, target: CourseVersion) -> None:
-    """Copy modules and their attachment rows (the stored files are shared, never duplicated)."""
-    for module in source.modules:
+    """Copy modules and their attachment rows (the stored files are shared, never duplicated).
+    One read of the modules with their texts (deferred otherwise) and one of their attachments."""
+    modules = db.session.scalars(select(Module).where(Module.version_id == source.id).order_by(Module.position)
+                                 .options(undefer(Module.body_md), selectinload(Module.attachments))).all()
+    for module in modules:
         copy = Module(position=module.position, slug=module.slug, title=module.title, body_md=module.body_md,
                       minutes=module.minutes)
         copy.attachments = [Attachment(filename=a.filename, stored_name=a.stored_name, mime=a.mime, size=a.size,
