@@ -26,6 +26,7 @@ from .load import (
     busy_since,
     drain_queue,
     gunicorn,
+    hello_rate,
     job_worker,
     in_client_process,
     machine_busy,
@@ -73,11 +74,7 @@ def _page_vs_hello(site, server, logs: Path, options: Options) -> list[Measureme
     yield_page = ok / seconds
     floors = _app_floors(server, logins, options)
     server.stop()
-    with gunicorn("bench.hello_app:app", site.env, logs) as hello:
-        note(f"journey: bare Flask hello for {options.seconds:g} s at {options.concurrency} concurrent")
-        (hello_ok, hello_errors, hello_seconds), _ = in_client_process(throughput, hello.url, "/",
-                                                                       options.concurrency, options.seconds)
-    yield_hello = hello_ok / hello_seconds
+    yield_hello, hello_ok, hello_errors = hello_rate(site.env, logs, options.concurrency, options.seconds)
     ratio = yield_page / yield_hello if yield_hello else 0.0
     detail = f"{options.concurrency} concurrent, {options.seconds:g} s each, same gunicorn config"
     return [

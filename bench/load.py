@@ -313,6 +313,17 @@ def busy_since(start: tuple[int, int]) -> float:
     return (busy - start[0]) / max(total - start[1], 1)
 
 
+def hello_rate(env: dict[str, str], log_dir: Path, concurrency: int, seconds: float) -> tuple[float, int, int]:
+    """Requests/s of a bare Flask 'hello' under the same gunicorn settings: how fast the machine is
+    right now, to compare runs made at different moments. (rate, successful, errors)"""
+    from .load_client import throughput
+
+    with gunicorn("bench.hello_app:app", env, log_dir) as hello:
+        note(f"bare Flask hello for {seconds:g} s at {concurrency} concurrent")
+        (ok, errors, elapsed), _ = in_client_process(throughput, hello.url, "/", concurrency, seconds)
+    return ok / elapsed if elapsed else 0.0, ok, errors
+
+
 # --- results -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

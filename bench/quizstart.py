@@ -28,6 +28,7 @@ from .load import (
     Target,
     busy_since,
     gunicorn,
+    hello_rate,
     in_client_process,
     machine_busy,
     postgres,
@@ -38,6 +39,9 @@ from .load import (
 )
 from .quizstart_client import CROWD, START, SUBMIT, Options, drive
 from .table import Measurement
+
+#: The machine-speed reference taken before the run (as the journey's page-vs-hello comparison).
+HELLO_CONCURRENCY, HELLO_SECONDS = 50, 5.0
 
 TARGETS = {
     START: Target(2000, "p95 < 2 s"),
@@ -93,6 +97,7 @@ def run(databases: list[Database], options: Options) -> list[Measurement]:
         return []
     with seeded_site(database, options.people) as site:
         logs = results_dir("quizstart")
+        hello = hello_rate(site.env, logs, HELLO_CONCURRENCY, HELLO_SECONDS)
         busy = machine_busy()
         started = time.perf_counter()
         with gunicorn("app:app", site.env, logs) as server:
@@ -126,4 +131,8 @@ def run(databases: list[Database], options: Options) -> list[Measurement]:
         Measurement("quizstart: machine", label, f"{wall:.0f} s wall, CPU {machine:.0%} busy",
                     f"gunicorn {server_shape()}; the aiohttp client (1 process) shares the same cores and used "
                     f"{client_cpu:.0f} CPU-s"),
+        Measurement("quizstart: machine speed (bare Flask hello)", "–", f"{hello[0]:,.0f} req/s",
+                    f"just before the run, same gunicorn settings, {HELLO_CONCURRENCY} concurrent for "
+                    f"{HELLO_SECONDS:g} s ({hello[1]} ok, {hello[2]} errors): compare runs made at different "
+                    "moments by it"),
     ]

@@ -113,17 +113,18 @@ def counters_in(values) -> tuple[int, int] | None:
     return None if None in values else (int(values[0]), int(values[1]))
 
 
-def remember(counters: tuple[int, int]) -> None:
+def remember(counters: tuple[int, int], *, again: bool = False) -> None:
     """Keep everyone's counter as read at the start of this request (before any data was read),
-    for ``everyone()`` to answer without another round trip."""
-    if has_app_context() and _SEEN not in g:
+    for ``everyone()`` to answer without another round trip. ``again``: the request read the
+    counters anew before reading its data again (a page built after its own commit)."""
+    if has_app_context() and (again or _SEEN not in g):
         setattr(g, _SEEN, counters[1])
 
 
 def everyone() -> int | None:
     """Everyone's counter, read before the caller reads shared content; None without Redis."""
-    if has_app_context() and _SEEN in g and not changed_here():
-        return g.get(_SEEN)
+    if has_app_context() and _SEEN in g and EVERYONE not in changed_here():
+        return g.get(_SEEN)  # this request's own commits (if any) changed only people's rows
     from .jobs import redis_connection
 
     connection = redis_connection()
@@ -216,6 +217,11 @@ def _owners_of(session: Session, obj, depth: int = 0) -> set | None:
 
 def _pending(session: Session) -> set:
     return session.info.setdefault(_PENDING, set())
+
+
+def pending_here(session: Session) -> frozenset:
+    """Whose rows the session has changed (flushed or executed) and not committed yet."""
+    return frozenset(session.info.get(_PENDING, ()))
 
 
 def _after_flush(session: Session, _context) -> None:

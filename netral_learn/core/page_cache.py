@@ -117,6 +117,8 @@ def build_page(path: str):
                 if name and counters is None:  # read the counters, then the data again
                     db.session.expire_all()
                     counters = freshness.read(redis, session[freshness.PERSON_IN_COOKIE])
+                    if counters is not None:
+                        freshness.remember(counters, again=True)  # shared copies too (core/shared.py)
                 if counters is not None:
                     environ[_LOOKED_UP] = (name, counters, freshness.commits_here())
             response = app.full_dispatch_request()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from ..extensions import db
 from .errors import InvalidInput
 
@@ -33,3 +35,11 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def insert_or_nothing(model):
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this session's database (PostgreSQL or
+    SQLite): a row that would break a unique constraint or index is left out instead of failing,
+    so racing inserts need no savepoint; with RETURNING, only the rows inserted come back."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()

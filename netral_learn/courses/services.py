@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Person, Role, Unit
+from ..core import shared
 from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import format_date_id
@@ -89,14 +90,18 @@ def programs_for(person: Person) -> list[Program]:
     return [program for program in candidates if is_targeted(person, program)]
 
 
-#: What every learner page reads of a program (its course version, the targets' units for the
-#: targeting check), in the program's own query rather than one lazy load after another.
-_LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit), joinedload(Program.course_version))
+#: What every learner page reads of a program (the targets' units for the targeting check, its
+#: course version and modules, without their texts), with the program rather than one lazy load
+#: after another.
+_LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit),
+                    joinedload(Program.course_version).selectinload(CourseVersion.modules))
 
 
 def get_program_for(person: Person, program_id: int) -> Program:
-    """The program, if it targets the person; OutOfScope (404) otherwise."""
-    program = db.session.get(Program, program_id, options=_LEARNER_PROGRAM)
+    """The program, if it targets the person; OutOfScope (404) otherwise. Read once per process
+    and content change (core/shared.py): every learner request starts here."""
+    program = shared.rows_of(("learner program", program_id),
+                             lambda: db.session.get(Program, program_id, options=_LEARNER_PROGRAM))
     if program is None or not is_targeted(person, program):
         raise OutOfScope()
     return program

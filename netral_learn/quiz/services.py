@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, event, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Person
-from ..core import freshness
+from ..core import freshness, shared
 from ..core.errors import DomainError, OutOfScope
+from ..core.transactions import insert_or_nothing
 from ..core.i18n import local_today
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
@@ -57,7 +57,7 @@ class AttemptClosed(DomainError):
 
 def settings_for(program: Program) -> QuizSettings:
     """The program's quiz settings, or the defaults when an admin has not set any."""
-    settings = db.session.get(QuizSettings, program.id)
+    settings = shared.rows_of(("quiz settings", program.id), lambda: db.session.get(QuizSettings, program.id))
     if settings is None:
         settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, pass_mark=70,
                                 max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
@@ -82,30 +82,22 @@ class Bank:
     questions: dict[int, dict]
 
 
-#: course id → (everyone's freshness counter when read, the bank): one copy per process.
-_BANKS: dict[int, tuple[int, Bank]] = {}
-
-
 def bank_of(course_id: int) -> Bank:
     """The bank for drawing and freezing, read once per process and per content change.
 
     With Redis, any committed change to questions or options (edit, import, deactivation)
     changes the counter for everyone (core/freshness.py), and the next start reads the bank
     again; 500 people pressing 'Mulai' together share one read. Without Redis it is read each time."""
-    counter = freshness.everyone()
-    if counter is not None:
-        hit = _BANKS.get(course_id)
-        if hit is not None and hit[0] == counter:
-            return hit[1]
+    return shared.value_of(("question bank", course_id), lambda: _read_bank(course_id))
+
+
+def _read_bank(course_id: int) -> Bank:
     rows = db.session.scalars(select(Question).where(Question.course_id == course_id, Question.active.is_(True))
                               .options(selectinload(Question.options)).order_by(Question.id)).all()
     by_tag: dict[str, list[int]] = defaultdict(list)
     for question in rows:
         by_tag[question.tag or ""].append(question.id)
-    bank = Bank(dict(by_tag), {q.id: _frozen(q) for q in rows})
-    if counter is not None:
-        _BANKS[course_id] = (counter, bank)
-    return bank
+    return Bank(dict(by_tag), {q.id: _frozen(q) for q in rows})
 
 
 def _frozen(question: Question) -> dict:
@@ -205,9 +197,10 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
                   rng: random.Random | None = None) -> Attempt:
     """Resume the active attempt, or start a new one with a frozen random draw.
 
-    Everyone presses 'Mulai' in the same minute after an apel, so each thing is read once: the
-    person's attempts (the active one among them), enrollment and settings, the bank's ids, the
-    drawn questions with their options; then one insert of the attempt and its questions."""
+    Everyone presses 'Mulai' in the same minute after an apel, so the database is asked for only
+    the person's attempts (the active one among them) and enrollment, then one insert for the
+    attempt and one for its questions; the settings and the bank come from this process's copies
+    (core/shared.py)."""
     attempts = attempts_of(person, program, kind)
     current = next((a for a in attempts if a.status == AttemptStatus.ACTIVE), None)
     if current is not None:
@@ -230,29 +223,26 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         question_ids = draw_questions(bank.by_tag, settings.question_count, settings.per_tag or {}, rng)
     except NotEnoughQuestions:
         raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
-    attempt = Attempt(
+    mine = freshness.of_person(person.id)
+    # INSERT … ON CONFLICT DO NOTHING … RETURNING: no row when another request started an attempt
+    # (the same number, or a second active one) at the same moment; then use that one. No savepoint.
+    attempt = db.session.scalars(insert_or_nothing(Attempt).returning(Attempt).execution_options(**mine), [dict(
         program_id=program.id, person_id=person.id, kind=kind, number=max((a.number for a in attempts), default=0) + 1,
-        started_at=now, last_activity_at=now, pass_mark=settings.pass_mark, grace_seconds=settings.grace_seconds,
+        status=AttemptStatus.ACTIVE, started_at=now, last_activity_at=now, pass_mark=settings.pass_mark,
+        grace_seconds=settings.grace_seconds,
         deadline_at=now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
-    )
-    rows = [{"position": i, "question_id": qid, "snapshot": _snapshot(bank.questions[qid], rng)}
-            for i, qid in enumerate(question_ids)]
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-            # One INSERT … RETURNING for the questions, loaded as the attempt's collection: no
-            # per-object unit-of-work, and the first question page is built without reading them.
-            questions = db.session.scalars(
-                insert(AttemptQuestion).returning(AttemptQuestion, sort_by_parameter_order=True)
-                .execution_options(**freshness.of_person(person.id)),
-                [{**row, "attempt_id": attempt.id} for row in rows]).all()
-    except IntegrityError:
-        # Another request started an attempt (same number, or a second active one) at the same moment: use that one.
+    )]).first()
+    if attempt is None:
         current = active_attempt(person, program, kind)
         if current is None:
-            raise QuizUnavailable(_l("Percobaan lain sedang dimulai. Muat ulang halaman.")) from None
+            raise QuizUnavailable(_l("Percobaan lain sedang dimulai. Muat ulang halaman."))
         return current
+    # The questions in one INSERT … RETURNING, loaded as the attempt's collection: the first
+    # question page is built without reading them.
+    questions = db.session.scalars(
+        insert(AttemptQuestion).returning(AttemptQuestion, sort_by_parameter_order=True).execution_options(**mine),
+        [{"attempt_id": attempt.id, "position": i, "question_id": qid, "snapshot": _snapshot(bank.questions[qid], rng)}
+         for i, qid in enumerate(question_ids)]).all()
     set_committed_value(attempt, "questions", questions)
     if kind == AttemptKind.POST and enrollment is None:
         course_services.enroll(person, program)

@@ -159,6 +159,20 @@ def test_resuming_returns_the_same_attempt(ctx, world):
     assert first.id == again.id and db.session.query(Attempt).count() == 1
 
 
+def test_a_start_racing_another_takes_the_attempt_that_won(ctx, world, monkeypatch):
+    """Two 'Mulai' at the same moment both read "no attempt yet"; the second insert conflicts
+    (ON CONFLICT DO NOTHING, no savepoint) and resumes the first one's attempt; the transaction
+    stays usable. (The real race, on PostgreSQL: test_races.py.)"""
+    person, program = finish_modules(world["learner"].id, world["program"])
+    first = services.start_attempt(person, program, AttemptKind.POST, clock.now_utc())
+    db.session.commit()
+    monkeypatch.setattr(services, "attempts_of", lambda *args, **kwargs: [])  # what the racing request read
+    again = services.start_attempt(person, program, AttemptKind.POST, clock.now_utc())
+    db.session.commit()
+    assert again.id == first.id and db.session.query(Attempt).count() == 1
+    assert len(again.questions) == 5
+
+
 def test_pretest_is_optional_and_kept(ctx, world, factory):
     """Is a pre-test possible before the modules, once, without gating, with its score kept?"""
     factory.quiz_settings(world["program"], question_count=5, pretest_enabled=True)
