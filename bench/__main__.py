@@ -1,7 +1,8 @@
 """``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
 Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
-is set); quizstart and journey (gunicorn + PostgreSQL + Redis); faults (restarts PostgreSQL: only
+is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
+and SQL in-process, PostgreSQL + Redis); faults (restarts PostgreSQL: only
 with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import certificates, journey, load, login, quizstart, reports, roster_import
+from . import certificates, journey, load, login, quizstart, reports, roster_import, startcost
 from . import faults
 from .harness import databases
 from .table import render
@@ -23,6 +24,7 @@ SCENARIOS = {
     "certificates": lambda args, dbs: certificates.run(dbs[:1], args.certificates),
     "reports": lambda args, dbs: reports.run(dbs, args.report_people),
     "quizstart": lambda args, dbs: quizstart.run(dbs, quizstart.Options(args.people, think=args.think)),
+    "startcost": lambda args, dbs: startcost.run(dbs),
     "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.rate, args.pause,
                                                                            concurrency=args.concurrency,
                                                                            seconds=args.seconds)),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from weasyprint import HTML
 
 from netral_learn.accounts import passwords
-from netral_learn.accounts.models import Jenis, Person, Role, Unit
+from netral_learn.accounts.models import Jenis, Person, Role
 from netral_learn.accounts.units import create_unit
 from netral_learn.certificates import bulk, services
 from netral_learn.certificates.models import Certificate

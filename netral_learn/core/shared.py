@@ -75,9 +75,11 @@ def forget_all() -> None:
 
 
 def _counter() -> int | None:
-    """Everyone's counter as read before this request read any data; None when nothing may be
-    kept: no Redis, or this request has changed shared rows it has not committed yet."""
-    if freshness.EVERYONE in freshness.pending_here(db.session()):
+    """Everyone's counter as read before this request read any data; None when no copy may be
+    used or kept: no Redis, or this request holds changes not yet flushed (a copy merged in
+    would overwrite them) or shared rows changed and not yet committed (they may roll back)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or freshness.EVERYONE in freshness.pending_here(session):
         return None
     return freshness.everyone()
 

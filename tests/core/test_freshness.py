@@ -182,6 +182,27 @@ def test_a_copy_from_memory_only_when_no_other_commit_came_between(app, redis_ca
     assert request(between=freshness.EVERYONE)[0] is None
 
 
+def test_everyones_counter_as_read_first_until_this_request_changes_shared_rows(app, redis_cache, learner):
+    """``everyone()`` answers with the counter read at the start of the request (no round trip)
+    after a commit of the person's own rows, reads Redis again after a commit of shared rows, and
+    takes the counters a request read anew to read its data again (``remember(again=True)``)."""
+    person_id = learner["person"].id
+    with app.test_request_context():
+        first = freshness.read(redis_cache, person_id)[1]
+        freshness.remember((0, first))
+        redis_cache.incr(freshness.key(freshness.EVERYONE))  # another server's change, after this request began
+        db.session.get(Person, person_id).phone = "0812"
+        db.session.commit()
+        assert freshness.everyone() == first
+        freshness.remember((0, first + 1000))
+        assert freshness.everyone() == first  # the first reading stays...
+        freshness.remember((0, first + 1), again=True)
+        assert freshness.everyone() == first + 1  # ...unless the request read the counters anew
+        db.session.get(Module, db.session.scalars(db.select(Module.id)).first()).title = "Judul Baru"
+        db.session.commit()
+        assert freshness.everyone() == first + 2 == freshness.read(redis_cache, person_id)[1]
+
+
 # --- the module page ---------------------------------------------------------------------------
 
 def test_a_module_page_seen_again_reads_no_database(app, client, redis_cache, learner, login_as):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from netral_learn.accounts.models import Unit
 from netral_learn.core import shared
 from netral_learn.courses import services as course_services
 from netral_learn.courses.models import Module, Program, ProgramTarget
@@ -87,7 +88,8 @@ def test_a_person_no_longer_targeted_is_refused_at_once(app, client, redis_cache
 
 def test_a_request_gets_its_own_objects_and_unsaved_work_is_never_kept(app, redis_cache, learner):
     """Each request gets its own object (a change it makes stays its own); one already in the
-    session is returned as is; a program changed and flushed but not committed is not kept."""
+    session is returned as is; changes not flushed are never overwritten by a copy; a program
+    changed and flushed but not committed is not kept."""
     person_id = learner["person"].id
 
     def program_of_a_request(rename=None):
@@ -107,6 +109,14 @@ def test_a_request_gets_its_own_objects_and_unsaved_work_is_never_kept(app, redi
         assert program_of_a_request("Belum Disimpan") == "Belum Disimpan"
     assert _shared_reads(seen) == []  # the copy, merged: then renamed in this request only
     assert program_of_a_request() == "Judul Lama"
+
+    with app.test_request_context():  # a target's unit changed in this request, not flushed yet
+        person = db.session.get(type(learner["person"]), person_id)
+        unit = db.session.get(Unit, learner["tree"]["a"].id)
+        unit.name = "Nama Belum Disimpan"
+        course_services.get_program_for(person, learner["program"])
+        assert unit.name == "Nama Belum Disimpan"  # not overwritten by the copy's
+        db.session.rollback()
 
     shared.forget_all()
     with app.test_request_context():
