@@ -78,6 +78,12 @@ def lookup(redis, token: str) -> tuple[Person | None, tuple[int, int] | None]:
     return person, counters
 
 
+def mark_login(person: Person) -> None:
+    """At login: the person's id into the signed session cookie, so that the very first page after
+    it reads the copy and the counters in one round trip (without it, that page would only set it)."""
+    cookie[freshness.PERSON_IN_COOKIE] = person.id
+
+
 def store(redis, token: str, person: Person, expires_at: datetime, counters: tuple[int, int] | None) -> None:
     """Keep what the database said, under the counters read before it (see ``lookup``)."""
     if cookie.get(freshness.PERSON_IN_COOKIE) != person.id:

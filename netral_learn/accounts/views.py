@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import InvalidInput
 from ..extensions import db
-from . import services
+from . import login_cache, services
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
@@ -41,6 +41,7 @@ def login():
         if outcome.person is not None:
             session.clear()
             login_user(outcome.person, remember=form.remember.data)
+            login_cache.mark_login(outcome.person)
             session.permanent = True
             if outcome.person.must_change_password:
                 flash(_("Selamat datang. Demi keamanan, ganti kata sandi awal Anda sekarang."), "info")

@@ -121,9 +121,15 @@ def remember(counters: tuple[int, int], *, again: bool = False) -> None:
         setattr(g, _SEEN, counters[1])
 
 
+def everyone_read_first() -> bool:
+    """Was everyone's counter read at the start of this request, before any data (as the login
+    and the stored-page lookup read it)? Only then may what the request reads be kept under it."""
+    return has_app_context() and _SEEN in g and EVERYONE not in changed_here()
+
+
 def everyone() -> int | None:
     """Everyone's counter, read before the caller reads shared content; None without Redis."""
-    if has_app_context() and _SEEN in g and EVERYONE not in changed_here():
+    if everyone_read_first():
         return g.get(_SEEN)  # this request's own commits (if any) changed only people's rows
     from .jobs import redis_connection
 

@@ -4,7 +4,9 @@ A program with its targets and modules, its quiz settings, the question bank: 50
 "Mulai" together would otherwise read the same rows 500 times. Any committed change to such rows
 increments everyone's freshness counter (core/freshness.py), so a copy is used only while the
 counter read at the start of the request equals the one it was kept under; the next request after
-a change reads the database again. Without Redis there is no counter: nothing is kept. A copy
+a change reads the database again. A copy is kept only by a request that read the counter before
+any data (the login lookup does): objects it had loaded earlier could be older than a counter
+read later. Without Redis there is no counter: nothing is kept. A copy
 is also read again after ``MAX_AGE`` seconds, as cached logins and pages expire: changes made with
 SQL outside the app, or a process killed between its commit and the increment, move no counter.
 
@@ -47,7 +49,7 @@ def value_of(key: Hashable, load: Callable[[], T]) -> T:
         if hit is not None:
             return hit[2]
     value = load()
-    if counter is not None:
+    if counter is not None and freshness.everyone_read_first():
         _keep(key, counter, value)
     return value
 
@@ -61,7 +63,7 @@ def rows_of(key: Hashable, load: Callable[[], T]) -> T:
         if hit is not None:
             return _in_session(hit[2])
     obj = load()
-    if counter is not None:
+    if counter is not None and freshness.everyone_read_first():
         try:
             _keep(key, counter, _detached_copy(obj))
         except InvalidRequestError:  # changed in this request and not flushed: keep nothing

@@ -51,6 +51,16 @@ def test_logged_in_requests_read_no_database_while_nothing_changed(app, client, 
     assert copies and not any(b"argon2" in copy for copy in copies)
 
 
+def test_the_first_page_after_login_already_keeps_the_login_copy(app, client, redis_cache, learner, login_as):
+    """The login puts the person's id in the cookie: the first page after it stores the login copy
+    (and reads the counters first), so the second request reads no login from the database."""
+    login_as(learner["person"])
+    assert client.get("/").status_code == 200
+    with statements(app) as seen:
+        assert client.get("/healthz").status_code == 200
+    assert seen == []
+
+
 def test_the_persons_own_progress_keeps_the_login_copy(app, client, redis_cache, learner, login_as):
     """Reading a module and confirming it change the person's pages, not their login: the next
     request still reads no login from the database, and the stored page shows the new state."""

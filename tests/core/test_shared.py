@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from netral_learn.accounts.models import Unit
-from netral_learn.core import shared
+from netral_learn.core import freshness, shared
 from netral_learn.courses import services as course_services
 from netral_learn.courses.models import Module, Program, ProgramTarget
 from netral_learn.extensions import db
@@ -46,6 +46,16 @@ def test_a_program_and_its_settings_are_read_once_while_nothing_changes(app, cli
         page = client.get(learner["page"]).get_data(as_text=True)
     assert _shared_reads(seen) == []
     assert "Judul Lama" in page and "Kesempatan: 3 kali." in page
+
+
+def test_a_copy_is_read_again_after_its_lifetime(app, client, redis_cache, learner, login_as, monkeypatch):
+    """Changes made with SQL outside the app move no counter: a copy lives MAX_AGE seconds at most."""
+    login_as(learner["person"])
+    client.get(learner["page"])
+    monkeypatch.setattr(shared, "MAX_AGE", 0)
+    with statements(app) as seen:
+        client.get(learner["page"])
+    assert _shared_reads(seen)
 
 
 @pytest.mark.parametrize("change, shown", [
@@ -92,9 +102,13 @@ def test_a_request_gets_its_own_objects_and_unsaved_work_is_never_kept(app, redi
     changed and flushed but not committed is not kept."""
     person_id = learner["person"].id
 
+    def begin_request():
+        freshness.remember(freshness.read(redis_cache, person_id))  # as the login does, before any data
+        return db.session.get(type(learner["person"]), person_id)
+
     def program_of_a_request(rename=None):
         with app.test_request_context():
-            person = db.session.get(type(learner["person"]), person_id)
+            person = begin_request()
             program = course_services.get_program_for(person, learner["program"])
             if rename:
                 program.title = rename  # not flushed: the copy must not be merged over it
@@ -111,7 +125,7 @@ def test_a_request_gets_its_own_objects_and_unsaved_work_is_never_kept(app, redi
     assert program_of_a_request() == "Judul Lama"
 
     with app.test_request_context():  # a target's unit changed in this request, not flushed yet
-        person = db.session.get(type(learner["person"]), person_id)
+        person = begin_request()
         unit = db.session.get(Unit, learner["tree"]["a"].id)
         unit.name = "Nama Belum Disimpan"
         course_services.get_program_for(person, learner["program"])
@@ -120,10 +134,10 @@ def test_a_request_gets_its_own_objects_and_unsaved_work_is_never_kept(app, redi
 
     shared.forget_all()
     with app.test_request_context():
+        person = begin_request()
         program = db.session.get(Program, learner["program"])
         program.title = "Belum Disimpan"
         db.session.flush()
-        person = db.session.get(type(learner["person"]), person_id)
         assert course_services.get_program_for(person, learner["program"]).title == "Belum Disimpan"
         db.session.rollback()
     assert program_of_a_request() == "Judul Lama"
@@ -136,4 +150,14 @@ def test_without_redis_nothing_is_kept(app, client, learner, login_as):
     with statements(app) as seen:
         client.get(learner["page"])
     assert _shared_reads(seen)
+    assert shared._copies == {}
+
+
+def test_only_a_request_that_read_the_counter_first_keeps_a_copy(app, redis_cache, learner):
+    """Objects loaded before the counter was read could be older than it: a request whose counter
+    was not read at its start (no login lookup) uses copies but keeps none."""
+    shared.forget_all()
+    with app.test_request_context():
+        person = db.session.get(type(learner["person"]), learner["person"].id)
+        assert course_services.get_program_for(person, learner["program"]).title == "Judul Lama"
     assert shared._copies == {}

@@ -274,6 +274,7 @@ def test_quiz_outlives_the_csrf_token_lifetime(tmp_root, app, world, factory):
 def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world, factory):
     """With Redis, 'Mulai' reuses this process's copy of the bank; an edited option or a retired
     question counts for everyone, so the very next start sees the change."""
+    from netral_learn.core import freshness
     from netral_learn.quiz.models import Question, QuestionOption
 
     from ..conftest import statements
@@ -282,6 +283,7 @@ def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world,
 
     def start(person_id):
         with app.test_request_context():
+            freshness.remember(freshness.read(redis_cache, person_id))  # as the login reads them, before any data
             person, program = finish_modules(person_id, world["program"])
             attempt = services.start_attempt(person, program, AttemptKind.POST, clock.now_utc())
             db.session.commit()
