@@ -6,9 +6,9 @@ increments everyone's freshness counter (core/freshness.py), so a copy is used o
 counter read at the start of the request equals the one it was kept under; the next request after
 a change reads the database again. A copy is kept only by a request that read the counter before
 any data (the login lookup does): objects it had loaded earlier could be older than a counter
-read later. Without Redis there is no counter: nothing is kept. A copy
-is also read again after ``MAX_AGE`` seconds, as cached logins and pages expire: changes made with
-SQL outside the app, or a process killed between its commit and the increment, move no counter.
+read later. Without Redis there is no counter: nothing is kept. A copy is also read again after
+``MAX_AGE`` seconds, as cached logins and pages expire: changes made with SQL outside the app, or
+a process killed between its commit and the increment, move no counter.
 
 ORM rows are kept detached and merged into each request's session with ``load=False``: the request
 gets its own persistent objects, as if it had read them, without SQL. Columns a copy did not load

@@ -22,8 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..accounts.models import Person
 from ..core import freshness, shared
 from ..core.errors import DomainError, OutOfScope
-from ..core.transactions import insert_or_nothing
 from ..core.i18n import local_today
+from ..core.transactions import insert_or_nothing
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
 from ..courses import progress
