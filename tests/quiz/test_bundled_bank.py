@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from netral_learn.courses.content import CONTENT_DIR
 from netral_learn.courses.models import Course, CourseVersion, Program
@@ -22,9 +23,8 @@ def _bundled_bank(app) -> list[Question]:
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == SLUG))
         assert course is not None
-        questions = db.session.scalars(select(Question).where(Question.course_id == course.id)).all()
-        for question in questions:
-            question.options  # noqa: B018 - loaded before the session closes
+        questions = db.session.scalars(select(Question).where(Question.course_id == course.id)
+                                       .options(selectinload(Question.options))).all()
         db.session.expunge_all()
         return questions
 
