@@ -82,10 +82,16 @@ class Page:
     headers: dict
 
     def token(self) -> str:
-        found = _TOKEN.search(self.text)
-        if not found:
+        token = csrf_token(self.text)
+        if token is None:
             raise StepFailed(f"no CSRF token on {self.path}")
-        return found.group(1)
+        return token
+
+
+def csrf_token(html: str) -> str | None:
+    """The CSRF token of a page's form, as a browser would send it."""
+    found = _TOKEN.search(html)
+    return found.group(1) if found else None
 
 
 class Browser:

@@ -12,7 +12,6 @@ per start. The first ``WARM`` presses are not timed (first use of each statement
 from __future__ import annotations
 
 import os
-import re
 import time
 
 from sqlalchemy import event
@@ -22,12 +21,11 @@ from netral_learn.extensions import db
 
 from .harness import Database, note
 from .load import postgres, seeded_site
-from .load_client import PASSWORD
+from .load_client import PASSWORD, csrf_token
 from .table import Measurement
 
 PEOPLE = 150
 WARM = 10
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _HOST = "http://127.0.0.1"  # the site's TRUSTED_HOSTS
 
 
@@ -71,11 +69,11 @@ def _ready(app, nip: str, path: str):
     client = app.test_client()
     form = client.get("/masuk", base_url=_HOST)
     landed = client.post("/masuk", base_url=_HOST, follow_redirects=True, data={
-        "nip": nip, "password": PASSWORD, "csrf_token": _TOKEN.search(form.get_data(as_text=True)).group(1)})
+        "nip": nip, "password": PASSWORD, "csrf_token": csrf_token(form.get_data(as_text=True))})
     if landed.status_code != 200 or landed.request.path != "/":
         raise RuntimeError(f"startcost: login of {nip} ended with {landed.status_code} at {landed.request.path}")
     page = client.get(path, base_url=_HOST)
-    return client, _TOKEN.search(page.get_data(as_text=True)).group(1)
+    return client, csrf_token(page.get_data(as_text=True))
 
 
 def _start(client, path: str, token: str) -> None:

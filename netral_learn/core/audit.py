@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .clock import now_utc
+from .transactions import on_postgresql
 from .types import UTCDateTime
 
 logger = logging.getLogger("netral_learn.audit")
@@ -57,7 +58,7 @@ def entry_hash(prev_hash: str, seq: int, created_at: datetime, actor_id, action:
 
 
 def _lock_chain() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
 
 

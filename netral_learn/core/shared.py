@@ -23,7 +23,6 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -64,10 +63,7 @@ def rows_of(key: Hashable, load: Callable[[], T]) -> T:
             return _in_session(hit[2])
     obj = load()
     if counter is not None and freshness.everyone_read_first():
-        try:
-            _keep(key, counter, _detached_copy(obj))
-        except InvalidRequestError:  # changed in this request and not flushed: keep nothing
-            pass
+        _keep(key, counter, _detached_copy(obj))  # clean: _counter() refuses a session with changes
     return obj
 
 

@@ -37,9 +37,14 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
+def on_postgresql() -> bool:
+    """Is this session's database PostgreSQL (production), not SQLite (the embedded default)?"""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def insert_or_nothing(model):
     """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this session's database (PostgreSQL or
     SQLite): a row that would break a unique constraint or index is left out instead of failing,
     so racing inserts need no savepoint; with RETURNING, only the rows inserted come back."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if on_postgresql() else sqlite
     return dialect.insert(model).on_conflict_do_nothing()

@@ -18,6 +18,7 @@ from ..accounts.models import Jenis, Person, Unit
 from ..certificates.models import Certificate
 from ..core.scope import subtree_clause
 from ..courses.models import Enrollment, Module, ModuleProgress, Program
+from ..core.transactions import on_postgresql
 from ..extensions import db
 from ..pact.models import PactSignature, SignatureStatus
 from .funnel import JENIS_LABELS, population, targeted_unit_ids
@@ -118,7 +119,7 @@ _WHOLE_LIST = {"cursor_tuple_fraction": "1", "work_mem": "64MB", "jit": "off"}
 
 def iter_rows(query, batch: int = 1000):
     """Every row of a follow-up query, fetched ``batch`` at a time (for exports and reminders)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(select(*(func.set_config(name, value, True) for name, value in _WHOLE_LIST.items())))
     result = db.session.execute(query.execution_options(yield_per=batch))
     for chunk in result.partitions():

@@ -25,6 +25,7 @@ from ..core.i18n import DEFAULT_ZONE
 from ..core.scope import subtree_clause
 from ..courses.models import Enrollment, Program, ProgramTarget
 from ..courses.services import targeted_people_clause
+from ..core.transactions import on_postgresql
 from ..extensions import db
 
 #: The steps of the journey in order, as counted by the funnel.
@@ -196,15 +197,11 @@ def _row(key, label, values) -> FunnelRow:
                      post_sum=float(post_sum))
 
 
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def child_prefix(unit: Unit):
     """SQL: the path of the direct child of ``unit`` holding the person's unit ("/1/7/42/" for a
     person in "/1/7/42/99/" under "/1/7/"), or ``unit``'s own path for people placed in it."""
     rest = func.substr(Unit.path, len(unit.path) + 1)
-    slash = (func.strpos if _is_postgres() else func.instr)(rest, "/")
+    slash = (func.strpos if on_postgresql() else func.instr)(rest, "/")
     return func.substr(Unit.path, 1, len(unit.path) + slash)
 
 
@@ -282,7 +279,7 @@ def golongan_sort_key(golongan: str | None) -> tuple:
 
 def local_day(column, zone: str):
     """SQL: the calendar day of a UTC timestamp in ``zone`` (Indonesia keeps no summer time)."""
-    if _is_postgres():
+    if on_postgresql():
         return func.date(func.timezone(zone, column))
     offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta(0)
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")

@@ -35,6 +35,7 @@ from ..core.cache import cached_json
 from ..core.clock import now_utc
 from ..core.scope import subtree_clause
 from ..courses.models import Enrollment, Program
+from ..core.transactions import on_postgresql
 from ..extensions import db
 from . import funnel
 from .models import FunnelCell, FunnelDay, FunnelSnapshot
@@ -66,7 +67,7 @@ def _replace(model, program: Program, columns: list[str], query) -> None:
     db.session.execute(delete(model).where(model.program_id == program.id))
     names = ["program_id", *columns]
     rows = query.with_only_columns(literal(program.id), *query.selected_columns)
-    if not _is_postgres():
+    if not on_postgresql():
         db.session.execute(insert(model).from_select(names, rows))
         return
     with db.session.connection().connection.driver_connection.cursor() as cursor:
@@ -84,10 +85,6 @@ _INLINE = postgresql.dialect(paramstyle="named")
 def _inline_sql(query) -> str:
     """``query`` with its values as literals: ids, enum codes, step names and a zone from a fixed list."""
     return str(query.compile(dialect=_INLINE, compile_kwargs={"literal_binds": True}))
-
-
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _cells(program: Program, unit_ids: list[int]):
@@ -175,7 +172,7 @@ def refresh(program: Program, *, fresher_than: float = 0, history: bool | None =
         db.session.commit()
         return snapshot
     started = time.perf_counter()
-    if _is_postgres():
+    if on_postgresql():
         # A million people group into a few tens of thousands of cells: let them hash in memory.
         # JIT compiling this one query costs more than it saves (~0.1 s of a ~1 s count).
         db.session.execute(select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True)))
