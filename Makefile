@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-SYSTEM_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 nginx-light systemd
 
 .PHONY: run test install system-deps translations bench clean
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo seed
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install system-deps
 	@# The whole suite on SQLite (always), then again on PostgreSQL when TEST_DATABASE_URL is set.

@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update({k: v for k, v in overrides.items() if k != "ENV_MAPPING"})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _trust_proxy(app)
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)
@@ -47,6 +48,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         release()  # the code digest, once per process (before gunicorn forks, when it preloads)
     return app
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` reverse proxies (nginx: 1), take the client's address and scheme from
+    the headers they set (X-Forwarded-For/-Proto), so rate limits and the audit see people, not the
+    proxy. Only that many hops are trusted: a client cannot forge its address through them."""
+    hops = app.config["PROXY_COUNT"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _configure_logging(app: Flask) -> None:

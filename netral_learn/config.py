@@ -43,6 +43,23 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def site_url(env) -> str:
+    """The address printed on slips, documents and QR codes: ``SITE_URL``, or else the ``HOST`` and
+    ``PORT`` the development server listens on (a wildcard host becomes this machine's name)."""
+    explicit = (env.get("SITE_URL") or "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = (env.get("HOST") or "127.0.0.1").strip()
+    if host in {"0.0.0.0", "::", "[::]"}:
+        import socket
+
+        host = socket.gethostname()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = str(_int(env, "PORT", 5000))
+    return f"http://{host}" + ("" if port == "80" else f":{port}")
+
+
 def _dev_secret_key(instance_path: Path) -> str:
     """A random key made once per development checkout and kept in ``instance/``.
 
@@ -140,7 +157,11 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "REPORT_REFRESH_AFTER": _int(env, "REPORT_REFRESH_AFTER", 30),
         "REPORT_MAX_AGE": _int(env, "REPORT_MAX_AGE", 60),
         "REPORT_HISTORY_MAX_AGE": _int(env, "REPORT_HISTORY_MAX_AGE", 600),
-        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_URL": site_url(env),
+        #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1).
+        "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
+        #: How many app servers share STORAGE_DIR (flask doctor then requires shared storage).
+        "APP_SERVERS": _int(env, "APP_SERVERS", 1),
         "SITE_NAME": env.get("SITE_NAME", "Netral Learn"),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",

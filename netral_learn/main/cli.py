@@ -37,5 +37,29 @@ def worker_command(burst: bool):
     AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
 
 
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Hasil sebagai JSON (untuk pemantauan).")
+@with_appcontext
+def doctor_command(as_json: bool):
+    """Periksa instalasi ini: pengaturan, basis data, Redis, penyimpanan, kunci, email, jam, huruf."""
+    import json
+
+    from . import doctor
+
+    findings = doctor.run_checks(current_app._get_current_object())
+    if as_json:
+        click.echo(json.dumps(doctor.as_json(findings), ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            mark = "OK   " if finding.ok else "GAGAL"
+            click.echo(f"[{mark}] {finding.check}: {finding.message}")
+            if finding.fix:
+                click.echo(f"        Perbaikan: {finding.fix}")
+        failed = sum(not f.ok for f in findings)
+        click.echo("Semua pemeriksaan lulus." if not failed else f"{failed} pemeriksaan gagal.")
+    raise SystemExit(0 if all(f.ok for f in findings) else 1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
+    app.cli.add_command(doctor_command)
