@@ -8,7 +8,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 SYSTEM_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 nginx-light systemd
 
-.PHONY: run test install system-deps translations bench clean
+.PHONY: run test install system-deps translations bench lock clean
 
 run: install
 	$(FLASK) db upgrade
@@ -27,7 +27,7 @@ install: $(STAMP) translations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -44,6 +44,15 @@ system-deps:
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Regenerate the hashed lock files from requirements.in / requirements-dev.in (pip-tools); see
+# docs/operations.md, "Upgrading one dependency". LOCK_ARGS="--upgrade-package NAME" moves one.
+LOCK_TOOL := .venv-lock/bin/pip-compile
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --no-emit-find-links --no-emit-index-url
+lock:
+	test -x $(LOCK_TOOL) || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet pip-tools==7.7.0)
+	PIP_FIND_LINKS= $(LOCK_TOOL) $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements.txt requirements.in
+	PIP_FIND_LINKS= $(LOCK_TOOL) $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) instance/netral_learn.db* .pytest_cache
