@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from netral_learn import create_app
-from netral_learn.core import clock, shared
+from netral_learn.core import clock
 from netral_learn.extensions import db, limiter
 
 from .factories import Factory
@@ -107,14 +107,13 @@ def ctx(app):
 
 @pytest.fixture
 def redis_cache(app, monkeypatch):
-    """The app with Redis configured, as in production (login and page copies, freshness
-    counters, the job queue), on Redis's test database, emptied before and after."""
+    """The app with Redis configured, as in production (login copies and their
+    generations, the job queue), on Redis's test database, emptied before and after."""
     from redis import Redis
 
     url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
     connection = Redis.from_url(url)
     connection.flushdb()
-    shared.forget_all()  # counters start again from random values anyway; no copy outlives its test
     monkeypatch.setitem(app.config, "REDIS_URL", url)
     yield connection
     connection.flushdb()
