@@ -2,8 +2,7 @@
 
 The quizstart scenario's p95 is mostly waiting for a free core: 500 starts share 2 cores, so its
 figure follows the machine's time per start. This scenario measures that time where it is steady:
-the production app (APP_ENV=production, PostgreSQL, Redis: login copies, shared content, stored
-pages) called through Flask's test client in this process. N people log in (form, CSRF token,
+the production app (APP_ENV=production, PostgreSQL, Redis: login copies) called through Flask's test client in this process. N people log in (form, CSRF token,
 POST, beranda) and open the quiz page, as in quizstart; then each presses "Mulai" once and must get
 the first question page (200, the quiz form). Timed: the CPU time of this process over the
 presses (the database's own work is not in it), the SQL statements they sent, and the wall time

@@ -43,10 +43,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .core.errors import register_error_handlers
 
     register_error_handlers(app)
-    if app.config["REDIS_URL"] and app.config["PAGE_CACHE_SECONDS"]:
-        from .core.page_cache import release
-
-        release()  # the code digest, once per process (before gunicorn forks, when it preloads)
     return app
 
 
@@ -93,12 +89,12 @@ def _sqlite_savepoint_in_transaction(connection, name):
 
 
 def _register_extensions(app: Flask) -> None:
-    from .core import freshness
+    from .accounts import login_cache
     from .core.i18n import select_locale
     from .core.types import render_migration_item
 
     db.init_app(app)
-    freshness.install()
+    login_cache.install()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
@@ -112,9 +108,15 @@ def _register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(token: str):
+        from flask import session
+
         from .accounts.services import load_session
 
-        return load_session(token)
+        person_id = session.get(login_cache.PERSON_IN_COOKIE)
+        person = load_session(token, person_id)
+        if person is not None and person_id != person.id:
+            session[login_cache.PERSON_IN_COOKIE] = person.id  # the next request finds the copy in one round trip
+        return person
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -136,10 +138,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .core import headers, page_cache, static_files
+    from .core import headers, static_files
 
     static_files.install(app)
-    page_cache.install(app)  # before the hook below: a page stored or looked up needs no login loaded
 
     # Looks at the request before current_user: reading it loads the login session, which a static
     # file does not need.

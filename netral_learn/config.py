@@ -129,9 +129,6 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * _int(env, "LOGIN_SESSION_HOURS", 12),
         # The cookie expires with the server-side session; re-signing it on every response extends nothing.
         "SESSION_REFRESH_EACH_REQUEST": False,
-        # With Redis: seconds a rendered module page is reused for the same login while nothing it
-        # shows has changed (core/page_cache.py); at most a quarter of CSRF_TIME_LIMIT_SECONDS. 0: off.
-        "PAGE_CACHE_SECONDS": _int(env, "PAGE_CACHE_SECONDS", 600),
         # Request limits: the largest legitimate body is a roster file.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
@@ -185,10 +182,6 @@ def load_settings(instance_path: Path, env=None) -> dict:
     if mode == "testing":
         settings["TESTING"] = True
     _check_argon2(settings)
-    limit = settings["WTF_CSRF_TIME_LIMIT"]
-    if limit and settings["PAGE_CACHE_SECONDS"] * 4 > limit:
-        raise ConfigError(f"PAGE_CACHE_SECONDS ({settings['PAGE_CACHE_SECONDS']}) paling banyak seperempat "
-                          f"CSRF_TIME_LIMIT_SECONDS ({limit}): halaman tersimpan memuat token CSRF.")
     return settings
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from netral_learn import create_app
-from netral_learn.core import clock, shared
+from netral_learn.core import clock
 from netral_learn.extensions import db, limiter
 
 from .factories import Factory
@@ -105,19 +105,52 @@ def ctx(app):
         db.session.rollback()
 
 
-@pytest.fixture
-def redis_cache(app, monkeypatch):
-    """The app with Redis configured, as in production (login and page copies, freshness
-    counters, the job queue), on Redis's test database, emptied before and after."""
-    from redis import Redis
+#: The key that says a Redis database belongs to this suite: the suite empties only a database
+#: that is empty or holds it, and puts it back after every flush.
+REDIS_MARKER = "netral-test-suite:owns-this-database"
 
-    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-    connection = Redis.from_url(url)
-    connection.flushdb()
-    shared.forget_all()  # counters start again from random values anyway; no copy outlives its test
-    monkeypatch.setitem(app.config, "REDIS_URL", url)
+
+def redis_test_url() -> str:
+    return os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_test_db():
+    """A connection to the Redis database named by REDIS_TEST_URL (default redis://127.0.0.1:6379/15),
+    claimed for this suite. Tests that need Redis skip, saying why, when nothing answers there or
+    when the database holds keys this suite did not write (it is never emptied then)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = redis_test_url()
+    connection = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+    try:
+        if connection.dbsize() and not connection.exists(REDIS_MARKER):
+            pytest.skip(f"needs Redis: {url} holds keys this suite did not write, and is never emptied; "
+                        "set REDIS_TEST_URL to an empty database (e.g. redis://127.0.0.1:6379/14)")
+        connection.set(REDIS_MARKER, 1)
+    except (RedisError, OSError) as error:
+        pytest.skip(f"needs Redis: nothing answers at {url} ({type(error).__name__}); start redis-server "
+                    "or set REDIS_TEST_URL")
     yield connection
+    _empty(connection)
+    connection.delete(REDIS_MARKER)
+
+
+def _empty(connection) -> None:
+    """Empty the suite's own database, keeping the mark that it is ours."""
     connection.flushdb()
+    connection.set(REDIS_MARKER, 1)
+
+
+@pytest.fixture
+def redis_cache(app, monkeypatch, redis_test_db):
+    """The app with Redis configured, as in production (login copies and their generations, the
+    job queue), on the suite's own Redis database, emptied before and after."""
+    _empty(redis_test_db)
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_test_url())
+    yield redis_test_db
+    _empty(redis_test_db)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
-from ..core import audit, freshness
+from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import may_manage_person
@@ -57,7 +57,7 @@ def _record_failure(person: Person) -> None:
         update(Person).where(Person.id == person.id)
         .values(failed_logins=Person.failed_logins + 1)
         .returning(Person.failed_logins)
-        .execution_options(synchronize_session=False, **freshness.of_person(person.id))
+        .execution_options(synchronize_session=False, **login_cache.of_person(person.id))
     ).scalar_one()
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
         minutes = cfg["LOGIN_LOCK_MINUTES"] * (2 ** min(person.lock_count, 6))
@@ -65,7 +65,7 @@ def _record_failure(person: Person) -> None:
             update(Person).where(Person.id == person.id)
             .values(failed_logins=0, lock_count=Person.lock_count + 1,
                     locked_until=now_utc() + timedelta(minutes=minutes))
-            .execution_options(synchronize_session=False, **freshness.of_person(person.id))
+            .execution_options(synchronize_session=False, **login_cache.of_person(person.id))
         )
     db.session.expire(person)
 
@@ -134,13 +134,14 @@ def start_session(person: Person, *, ip: str | None, user_agent: str | None,
     return session
 
 
-def load_session(token: str) -> Person | None:
-    """The person behind a session id, if the session still exists and has not expired (from the
-    login cache when it holds a fresh copy, see login_cache.py)."""
-    redis = login_cache.connection()
-    counters = None
+def load_session(token: str, person_id: int | None = None) -> Person | None:
+    """The person behind a session id, if the session still exists and has not expired. With Redis,
+    ``person_id`` (the id the signed cookie names, see login_cache.py) finds a fresh copy of the
+    login without the database."""
+    redis = login_cache.connection() if isinstance(person_id, int) else None
+    generations = None
     if redis is not None:
-        person, counters = login_cache.lookup(redis, token)
+        person, generations = login_cache.lookup(redis, token, person_id)
         if person is not None:
             person.session_token = token
             return person  # with session_expires_at from the copy
@@ -156,8 +157,8 @@ def load_session(token: str) -> Person | None:
         return None
     person.session_token = token
     person.session_expires_at = session.expires_at
-    if redis is not None:
-        login_cache.store(redis, token, person, session.expires_at, counters)
+    if generations is not None and person.id == person_id:
+        login_cache.store(redis, token, person, session.expires_at, generations)
     return person
 
 
@@ -167,7 +168,7 @@ def end_session(person: Person) -> None:
     if not token:
         return
     db.session.execute(delete(LoginSession).where(LoginSession.id == token)
-                       .execution_options(**freshness.of_person(person.id)))
+                       .execution_options(**login_cache.of_person(person.id)))
     redis = login_cache.connection()
     if redis is not None:
         login_cache.forget(redis, token)
@@ -177,13 +178,13 @@ def end_all_sessions(person: Person, *, keep: str | None = None) -> None:
     query = delete(LoginSession).where(LoginSession.person_id == person.id)
     if keep:
         query = query.where(LoginSession.id != keep)
-    db.session.execute(query.execution_options(**freshness.of_person(person.id)))
+    db.session.execute(query.execution_options(**login_cache.of_person(person.id)))
 
 
 def purge_expired_sessions() -> int:
     # Expired sessions are refused by their expiry whether cached or not: nothing to invalidate.
     result = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now_utc())
-                                .execution_options(**freshness.of_nobody()))
+                                .execution_options(**login_cache.of_nobody()))
     return result.rowcount or 0
 
 

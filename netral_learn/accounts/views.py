@@ -41,7 +41,7 @@ def login():
         if outcome.person is not None:
             session.clear()
             login_user(outcome.person, remember=form.remember.data)
-            login_cache.mark_login(outcome.person)
+            session[login_cache.PERSON_IN_COOKIE] = outcome.person.id  # the first page finds the login copy
             session.permanent = True
             if outcome.person.must_change_password:
                 flash(_("Selamat datang. Demi keamanan, ganti kata sandi awal Anda sekarang."), "info")

@@ -1,7 +1,10 @@
-"""Security headers on every response, written once for Flask's hook and for stored pages."""
+"""Security headers on every response, set by one after_request hook."""
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+import time
+
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = (
@@ -35,3 +38,22 @@ def install(app: Flask) -> None:
         if "Cache-Control" not in headers and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def reloadable(page: str) -> Response:
+    """A learner page a slow connection need not download again on a reload: ``private, no-cache``
+    with an ETag over the page as rendered (its CSRF token set aside: a new one is signed on every
+    render), answered ``304`` by Flask itself — after the login and every hook — when the browser
+    holds the same page. The ETag also names the session's CSRF secret (a copy from another login
+    in this browser never matches) and the quarter of the token's lifetime it was made in, so a
+    copy the browser keeps never carries a token older than that."""
+    response = make_response(page)
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 0
+    window = int(time.time() // max(limit // 4, 1)) if limit else 0
+    body = page.replace(token, "") if isinstance(token, str) and token else page
+    response.set_etag(hashlib.sha256(f"{session.get(field)}\0{window}\0{body}".encode()).hexdigest()[:32])
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)

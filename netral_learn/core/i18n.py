@@ -24,7 +24,7 @@ def select_locale() -> str:
 
 def choose_locale(chosen, accept_language: str | None, languages) -> str:
     """The language chosen in the session, else the browser's if supported, else Indonesian.
-    Plain values, so a stored page is matched to its language before any request is built."""
+    Plain values, so it can be tested without a request."""
     if isinstance(chosen, str) and chosen in languages:
         return chosen
     return _browser_language(accept_language)

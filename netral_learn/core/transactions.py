@@ -26,17 +26,6 @@ def attempt(action: Callable):
     return result, None
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds, for a response built right after from the
-    same objects (``page_cache.build_page`` expires them itself when it must read them again)."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def on_postgresql() -> bool:
     """Is this session's database PostgreSQL (production), not SQLite (the embedded default)?"""
     return db.session.get_bind().dialect.name == "postgresql"

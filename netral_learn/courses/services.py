@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Person, Role, Unit
-from ..core import shared
 from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import format_date_id
@@ -98,10 +97,8 @@ _LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit),
 
 
 def get_program_for(person: Person, program_id: int) -> Program:
-    """The program, if it targets the person; OutOfScope (404) otherwise. Read once per process
-    and content change (core/shared.py): every learner request starts here."""
-    program = shared.rows_of(("learner program", program_id),
-                             lambda: db.session.get(Program, program_id, options=_LEARNER_PROGRAM))
+    """The program, if it targets the person; OutOfScope (404) otherwise."""
+    program = db.session.get(Program, program_id, options=_LEARNER_PROGRAM)
     if program is None or not is_targeted(person, program):
         raise OutOfScope()
     return program

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..core.i18n import local_today
 from ..core.markdown import render_markdown
-from ..core.page_cache import cached_page
+from ..core.headers import reloadable
 from ..core.storage import storage_root
 from ..extensions import db
 from ..accounts.forms import ActionForm
@@ -46,7 +46,6 @@ def module_body(module) -> Markup:
 
 @bp.route("/program/<int:program_id>/modul/<int:number>")
 @login_required
-@cached_page
 def module(program_id: int, number: int):
     program = services.get_program_for(current_user, program_id)
     module, enrollment = services.open_module(current_user, program, number - 1, local_today(current_user))
@@ -56,7 +55,7 @@ def module(program_id: int, number: int):
                            number=number, total=state.module_count,
                            completed=(number - 1) in state.completed, form=ActionForm())
     db.session.commit()
-    return page
+    return reloadable(page)
 
 
 @bp.route("/program/<int:program_id>/modul/<int:number>/selesai", methods=["POST"])

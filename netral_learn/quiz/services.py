@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Person
-from ..core import freshness, shared
 from ..core.errors import DomainError, OutOfScope
 from ..core.i18n import local_today
 from ..core.transactions import insert_or_nothing
@@ -57,7 +56,7 @@ class AttemptClosed(DomainError):
 
 def settings_for(program: Program) -> QuizSettings:
     """The program's quiz settings, or the defaults when an admin has not set any."""
-    settings = shared.rows_of(("quiz settings", program.id), lambda: db.session.get(QuizSettings, program.id))
+    settings = db.session.get(QuizSettings, program.id)
     if settings is None:
         settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, pass_mark=70,
                                 max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
@@ -83,15 +82,7 @@ class Bank:
 
 
 def bank_of(course_id: int) -> Bank:
-    """The bank for drawing and freezing, read once per process and per content change.
-
-    With Redis, any committed change to questions or options (edit, import, deactivation)
-    changes the counter for everyone (core/freshness.py), and the next start reads the bank
-    again; 500 people pressing 'Mulai' together share one read. Without Redis it is read each time."""
-    return shared.value_of(("question bank", course_id), lambda: _read_bank(course_id))
-
-
-def _read_bank(course_id: int) -> Bank:
+    """The bank for drawing and freezing: the active questions with their options (two queries)."""
     rows = db.session.scalars(select(Question).where(Question.course_id == course_id, Question.active.is_(True))
                               .options(selectinload(Question.options)).order_by(Question.id)).all()
     by_tag: dict[str, list[int]] = defaultdict(list)
@@ -198,9 +189,8 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
     """Resume the active attempt, or start a new one with a frozen random draw.
 
     Everyone presses 'Mulai' in the same minute after an apel, so the database is asked for only
-    the person's attempts (the active one among them) and enrollment, then one insert for the
-    attempt and one for its questions; the settings and the bank come from this process's copies
-    (core/shared.py)."""
+    the person's attempts (the active one among them), enrollment, settings and bank, then one
+    insert for the attempt and one for its questions."""
     attempts = attempts_of(person, program, kind)
     current = next((a for a in attempts if a.status == AttemptStatus.ACTIVE), None)
     if current is not None:
@@ -223,10 +213,9 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         question_ids = draw_questions(bank.by_tag, settings.question_count, settings.per_tag or {}, rng)
     except NotEnoughQuestions:
         raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
-    mine = freshness.of_person(person.id)
     # INSERT … ON CONFLICT DO NOTHING … RETURNING: no row when another request started an attempt
     # (the same number, or a second active one) at the same moment; then use that one. No savepoint.
-    attempt = db.session.scalars(insert_or_nothing(Attempt).returning(Attempt).execution_options(**mine), [dict(
+    attempt = db.session.scalars(insert_or_nothing(Attempt).returning(Attempt), [dict(
         program_id=program.id, person_id=person.id, kind=kind, number=max((a.number for a in attempts), default=0) + 1,
         status=AttemptStatus.ACTIVE, started_at=now, last_activity_at=now, pass_mark=settings.pass_mark,
         grace_seconds=settings.grace_seconds,
@@ -240,7 +229,7 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
     # The questions in one INSERT … RETURNING, loaded as the attempt's collection: the first
     # question page is built without reading them.
     questions = db.session.scalars(
-        insert(AttemptQuestion).returning(AttemptQuestion, sort_by_parameter_order=True).execution_options(**mine),
+        insert(AttemptQuestion).returning(AttemptQuestion, sort_by_parameter_order=True),
         [{"attempt_id": attempt.id, "position": i, "question_id": qid, "snapshot": _snapshot(bank.questions[qid], rng)}
          for i, qid in enumerate(question_ids)]).all()
     set_committed_value(attempt, "questions", questions)
@@ -343,7 +332,7 @@ def _claim(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
     claimed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
         .values(status=status, finished_at=now)
-        .execution_options(synchronize_session=False, **freshness.of_person(attempt.person_id))
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
         db.session.refresh(attempt)  # someone else's result
@@ -381,7 +370,7 @@ def _record_result(attempt: Attempt, now: datetime) -> None:
         if attempt.passed:
             values["quiz_passed_at"] = func.coalesce(Enrollment.quiz_passed_at, now)
     db.session.execute(update(Enrollment).where(*where).values(**values)
-                       .execution_options(synchronize_session="fetch", **freshness.of_person(attempt.person_id)))
+                       .execution_options(synchronize_session="fetch"))
 
 
 def close_abandoned(now: datetime) -> int:

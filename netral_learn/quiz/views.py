@@ -11,9 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
-from ..core import page_cache
 from ..core.clock import now_utc
-from ..core.transactions import commit_keeping_loaded
 from ..courses import services as course_services
 from ..extensions import csrf, db
 from ..accounts.forms import ActionForm
@@ -24,10 +22,6 @@ bp = Blueprint("quiz", __name__)
 
 #: An attempt page's token lives as long as an attempt can (untimed ones close after a day idle).
 QUIZ_TOKEN_SECONDS = int(services.ABANDONED_AFTER.total_seconds()) + 3600
-#: How long a stored attempt page may be served: its timer starts from the server's clock at
-#: rendering, so a copy served later shows up to that many seconds too many until quiz.js re-syncs
-#: at the first autosave (the server enforces the deadline). Long enough for a reload right after.
-ATTEMPT_PAGE_SECONDS = 5
 
 
 def _program(program_id: int):
@@ -84,20 +78,24 @@ def start(program_id: int):
     kind = AttemptKind.PRE if request.form.get("kind") == "pre" else AttemptKind.POST
     attempt = services.start_attempt(current_user, program, kind, now_utc())
     target = url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id)
-    commit_keeping_loaded()
-    # Everyone presses 'Mulai' in the same seconds: answer with the first question page itself
-    # (stored for a reload) rather than a redirect whose GET queues again behind everyone's POST;
-    # quiz.js puts the attempt's own address in the address bar.
-    page = page_cache.build_page(target)
-    if page is None:
-        return redirect(target)
-    page.headers["Content-Location"] = target
-    return page
+    # Everyone presses 'Mulai' in the same seconds: answer with the first question page itself,
+    # rendered from the objects in hand before the commit expires them, rather than a redirect
+    # whose GET would queue again behind everyone's POST; quiz.js puts the attempt's own address in
+    # the address bar.
+    page = _attempt_page(program, attempt, here=target)
+    db.session.commit()
+    response = current_app.make_response(page)
+    response.headers["Content-Location"] = target
+    return response
+
+
+def _attempt_page(program, attempt, *, here: str | None = None) -> str:
+    return render_template("quiz/attempt.html", program=program, attempt=attempt,
+                           saved=request.args.get("tersimpan"), now=now_utc(), here=here)
 
 
 @bp.route("/program/<int:program_id>/kuis/<int:attempt_id>")
 @login_required
-@page_cache.cached_page(at_most=ATTEMPT_PAGE_SECONDS)
 def attempt(program_id: int, attempt_id: int):
     program = _program(program_id)
     attempt = services.get_attempt_for(current_user, program, attempt_id)
@@ -107,8 +105,7 @@ def attempt(program_id: int, attempt_id: int):
         services.finish_attempt(attempt, now_utc(), AttemptStatus.EXPIRED)
         db.session.commit()
         return redirect(url_for("quiz.result", program_id=program.id, attempt_id=attempt.id))
-    return render_template("quiz/attempt.html", program=program, attempt=attempt,
-                           saved=request.args.get("tersimpan"), now=now_utc())
+    return _attempt_page(program, attempt)
 
 
 @bp.route("/program/<int:program_id>/kuis/<int:attempt_id>/simpan", methods=["POST"])
@@ -121,7 +118,7 @@ def save(program_id: int, attempt_id: int):
     saved = services.save_answers(attempt, _answers_from_form(), now_utc())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
-        # the server's clock: quiz.js re-syncs its countdown (a page from the store may be seconds old)
+        # the server's clock: quiz.js re-syncs its countdown (the page may have waited in a slow link)
         return jsonify(saved=saved, status="ok", now=now_utc().isoformat(timespec="milliseconds"))
     return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id, tersimpan=1))
 

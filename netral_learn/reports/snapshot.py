@@ -2,13 +2,14 @@
 
 A refresh recounts a whole program from the people themselves (one GROUP BY over the people,
 one over the program's enrollments, which carry a trigger-kept copy of their person's cell) into
-per-unit cells (:mod:`.models`); a report adds up the cells of the chosen subtree. Freshness, per
-program:
+per-unit cells (:mod:`.models`); a report adds up the cells of the chosen subtree. A report page
+(a GET) only reads; recounts run in the worker, or from the recount button. Freshness, per program:
 
 * counted less than ``REPORT_REFRESH_AFTER`` seconds ago (30): shown as is;
-* older than that: shown as is, and a recount is queued (RQ, or inline without Redis);
-* older than ``REPORT_MAX_AGE`` (60) — nobody looked for a while — recounted before it is shown
-  (the figures only: a viewer never waits for the day-by-day history unless there is none yet).
+* older than that: shown as is, and a recount is queued for the worker (with Redis);
+* older than ``REPORT_MAX_AGE`` (60), or never counted: this view counts the people themselves
+  (read only, as :func:`funnel.build_report`), and a recount is queued. Without Redis there is
+  no worker: a program is then counted live for each view once its snapshot is that old.
 
 The day-by-day history behind the progress line changes only through corrections (a person
 moved or deactivated, a certificate revoked), so it is recounted every ``REPORT_HISTORY_MAX_AGE``
@@ -197,7 +198,7 @@ def _history_due(program: Program, snapshot: FunnelSnapshot, now: datetime) -> b
 
 
 def refresh_job(program_id: int) -> None:
-    """Queued recount (see :func:`current_snapshot`); skipped when someone recounted meanwhile."""
+    """Queued recount (see :func:`usable_snapshot`); skipped when someone recounted meanwhile."""
     from ..core.jobs import run_in_app
 
     def run():
@@ -208,31 +209,28 @@ def refresh_job(program_id: int) -> None:
     run_in_app(run)
 
 
-def current_snapshot(program: Program) -> FunnelSnapshot:
-    """The program's snapshot, recounted first when it is older than REPORT_MAX_AGE, with a
-    recount queued when it is older than REPORT_REFRESH_AFTER."""
-    now = now_utc()
+def usable_snapshot(program: Program, now: datetime) -> FunnelSnapshot | None:
+    """The program's snapshot when it may be shown (counted within REPORT_MAX_AGE, with its
+    history), else None; a recount is queued once it is older than REPORT_REFRESH_AFTER. Reads only."""
     snapshot = db.session.get(FunnelSnapshot, program.id)
     age = _age(snapshot.counted_at if snapshot else None, now)
-    if age > _setting("REPORT_MAX_AGE", 60):
-        missing_history = snapshot is None or snapshot.history_at is None
-        snapshot = refresh(program, fresher_than=_setting("REPORT_REFRESH_AFTER", 30), history=missing_history)
-        if _history_due(program, snapshot, now):
-            _queue_refresh(program.id)
-    elif age > _setting("REPORT_REFRESH_AFTER", 30):
+    history_missing = snapshot is None or snapshot.history_at is None
+    if age > _setting("REPORT_REFRESH_AFTER", 30) or history_missing or _history_due(program, snapshot, now):
         _queue_refresh(program.id)
-    return snapshot
+    return None if age > _setting("REPORT_MAX_AGE", 60) or history_missing else snapshot
 
 
 def _queue_refresh(program_id: int) -> None:
-    """Queue one recount per program and half-minute, whatever the number of viewers; a Redis
-    outage only means the next viewer past REPORT_MAX_AGE recounts inline."""
+    """Queue one recount per program and half-minute for the worker, whatever the number of
+    viewers (only with Redis: without a worker, old figures are counted live by each view)."""
     from ..core.jobs import enqueue, redis_connection
 
     connection = redis_connection()
+    if connection is None:
+        return
     try:
-        if connection is not None and not connection.set(f"netral:funnel-refresh:{program_id}", 1, nx=True,
-                                                         ex=_setting("REPORT_REFRESH_AFTER", 30)):
+        if not connection.set(f"netral:funnel-refresh:{program_id}", 1, nx=True,
+                              ex=_setting("REPORT_REFRESH_AFTER", 30)):
             return
         enqueue(refresh_job, program_id)
     except Exception:  # noqa: BLE001 - the page shows the current figures whatever the queue does
@@ -294,8 +292,12 @@ def _daily(program: Program, unit: Unit, snapshot: FunnelSnapshot) -> dict:
 
 
 def current_report(program: Program, unit: Unit) -> funnel.FunnelReport:
-    """The funnel of ``program`` under ``unit`` from its snapshot (the caller checked scope);
-    ``as_of`` is when the figures were counted."""
-    snapshot = current_snapshot(program)
+    """The funnel of ``program`` under ``unit`` from its snapshot, or counted now when there is
+    none recent enough (the caller checked scope); ``as_of`` is when the figures were counted.
+    Writes nothing."""
+    now = now_utc()
+    snapshot = usable_snapshot(program, now)
+    if snapshot is None:
+        return funnel.build_report(program, unit, now)
     return funnel.assemble_report(program, unit, snapshot.counted_at, _breakdown(program, unit, snapshot),
                                   _daily(program, unit, snapshot), now_utc())

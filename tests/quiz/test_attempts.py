@@ -271,28 +271,20 @@ def test_quiz_outlives_the_csrf_token_lifetime(tmp_root, app, world, factory):
     assert response.status_code == 302 and response.headers["Location"].endswith("/hasil")
 
 
-def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world, factory):
-    """With Redis, 'Mulai' reuses this process's copy of the bank; an edited option or a retired
-    question counts for everyone, so the very next start sees the change."""
-    from netral_learn.core import freshness
+def test_each_start_draws_from_the_bank_as_it_is_now(app, world, factory):
+    """An edited option or a retired question: does the very next start see the change?"""
     from netral_learn.quiz.models import Question, QuestionOption
 
-    from ..conftest import statements
-
-    people = [world["learner"].id] + [factory.person(world["tree"]["a1"]).id for _ in range(2)]
+    people = [world["learner"].id, factory.person(world["tree"]["a1"]).id]
 
     def start(person_id):
         with app.test_request_context():
-            freshness.remember(freshness.read(redis_cache, person_id))  # as the login reads them, before any data
             person, program = finish_modules(person_id, world["program"])
             attempt = services.start_attempt(person, program, AttemptKind.POST, clock.now_utc())
             db.session.commit()
             return {item.question_id: item.snapshot for item in attempt.questions}
 
     start(people[0])
-    with statements(app) as seen:
-        start(people[1])
-    assert not any("FROM questions" in sql or "FROM question_options" in sql for sql in seen)
     with app.test_request_context():
         questions = db.session.scalars(db.select(Question).order_by(Question.id)).all()
         retired = {q.id for q in questions[:7]}  # 5 of 12 stay: every start must draw exactly those
@@ -303,19 +295,15 @@ def test_the_bank_is_read_once_and_again_after_any_edit(app, redis_cache, world,
             QuestionOption.question_id == edited).order_by(QuestionOption.id)).first()
         option.text = "Teks pilihan yang diperbarui"
         db.session.commit()
-    drawn = start(people[2])
+    drawn = start(people[1])
     assert not retired & set(drawn)
     assert "Teks pilihan yang diperbarui" in [o["text"] for o in drawn[edited]["options"]]
 
 
-def test_mulai_answers_with_the_first_question_page(app, client, world, login_as, redis_cache):
+def test_mulai_answers_with_the_first_question_page(app, client, world, login_as):
     """'Mulai' answers with the first question page itself (one round trip, not a redirect whose
-    GET queues again behind everyone's POST), built as its GET would be and stored for a reload:
-    the reload reads no database; an autosave or a few seconds end that copy."""
-    from netral_learn.quiz.views import ATTEMPT_PAGE_SECONDS
-
-    from ..conftest import statements
-
+    GET queues again behind everyone's POST), as its GET shows it; a reload after an autosave shows
+    the saved answer."""
     with app.test_request_context():
         finish_modules(world["learner"].id, world["program"])
     login_as(world["learner"])
@@ -327,9 +315,8 @@ def test_mulai_answers_with_the_first_question_page(app, client, world, login_as
     assert 'id="quiz-form"' in page and "Kirim jawaban" in page and "correct" not in page
     assert f'data-address="{location}"' in page  # quiz.js shows the attempt's address
     assert f'name="next" value="{location}?"' in page  # built as its GET, not as the POST
-    with statements(app) as seen:
-        reloaded = client.get(location)
-    assert seen == [] and reloaded.get_data(as_text=True) == page
+    reloaded = client.get(location).get_data(as_text=True)
+    assert re.findall(r'name="q-(\d+)"', reloaded) == re.findall(r'name="q-(\d+)"', page)
     attempt_id = int(location.rsplit("/", 1)[1])
     with app.app_context():
         first = db.session.get(Attempt, attempt_id).questions[0]
@@ -338,38 +325,7 @@ def test_mulai_answers_with_the_first_question_page(app, client, world, login_as
                         headers={"Accept": "application/json"})  # as quiz.js sends it
     server_now = datetime.fromisoformat(saved.json["now"])  # for quiz.js to re-sync its countdown
     assert saved.json["status"] == "ok" and abs(server_now - clock.now_utc()) < timedelta(seconds=5)
-    with statements(app) as seen:
-        page = client.get(location).get_data(as_text=True)
-    assert seen and re.search(rf'value="{chosen}"[^>]*checked', page)
-    clock.freeze(clock.now_utc() + timedelta(seconds=ATTEMPT_PAGE_SECONDS + 1))
-    with statements(app) as seen:
-        assert client.get(location).status_code == 200
-    assert seen  # the copy is older than its timer may be: built again
-
-
-def test_mulai_reads_again_what_changed_while_it_ran(app, client, world, login_as, redis_cache, monkeypatch):
-    """Content changed on another server while 'Mulai' ran (its counter moved): the page is not
-    built from what the start had read, but read again, and so is the copy a reload gets."""
-    from sqlalchemy import update
-
-    from netral_learn.core import freshness
-
-    with app.test_request_context():
-        finish_modules(world["learner"].id, world["program"])
-    login_as(world["learner"])
-    client.get(f"/program/{world['program']}/kuis")
-    original = services.start_attempt
-
-    def start_while_renamed(person, program, *args, **kwargs):
-        with db.engine.begin() as elsewhere:
-            elsewhere.execute(update(Program).where(Program.id == program.id).values(title="Judul Baru Program"))
-        redis_cache.incr(freshness.key(freshness.EVERYONE))
-        return original(person, program, *args, **kwargs)
-
-    monkeypatch.setattr(services, "start_attempt", start_while_renamed)
-    response = client.post(f"/program/{world['program']}/kuis/mulai")
-    assert "Judul Baru Program" in response.get_data(as_text=True)
-    assert "Judul Baru Program" in client.get(response.headers["Content-Location"]).get_data(as_text=True)
+    assert re.search(rf'value="{chosen}"[^>]*checked', client.get(location).get_data(as_text=True))
 
 
 def test_mulai_without_redis_answers_with_the_page_too(app, client, world, login_as):
