@@ -181,6 +181,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
+    from .backup.cli import register as register_backup
     from .certificates.cli import register as register_certificates
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
@@ -190,5 +191,5 @@ def _register_cli(app: Flask) -> None:
     from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_reports, register_demo, register_main):
+                     register_reports, register_demo, register_main, register_backup):
         register(app)

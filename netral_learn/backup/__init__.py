@@ -1,0 +1,1 @@
+"""Backup and restore: one streamed archive of database, stored files and manifest."""
