@@ -146,10 +146,10 @@ def result(program_id: int, attempt_id: int):
     attempt = services.get_attempt_for(current_user, program, attempt_id)
     if attempt.status == AttemptStatus.ACTIVE:
         return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id))
-    settings = services.settings_for(program)
+    outcome = services.outcome_of(current_user, program, attempt)
     return render_template(
-        "quiz/result.html", program=program, attempt=attempt,
-        review=services.may_review(attempt, settings), best=services.best_score(current_user, program),
+        "quiz/result.html", program=program, attempt=attempt, outcome=outcome,
+        review=outcome.review, best=services.best_score(current_user, program),
         check=services.can_start(current_user, program, AttemptKind.POST, now_utc()), form=ActionForm(),
     )
 
