@@ -316,6 +316,18 @@ def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime)
     return saved
 
 
+def blank_questions(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> list[int]:
+    """Before a submit: keep the posted answers and list the numbers (1-based) of the questions still
+    blank, so the person can be asked first. Empty when nothing is blank, or when the attempt is
+    finished or past its time (the submit then goes ahead and scores what counts)."""
+    attempt = _lock(attempt)
+    if attempt.status != AttemptStatus.ACTIVE or is_overdue(attempt, now):
+        return []
+    _store_answers(attempt, answers, now)
+    db.session.flush()
+    return [number for number, item in enumerate(attempt.questions, 1) if not item.selected]
+
+
 def submit_attempt(attempt: Attempt, answers: dict[int, list[int]] | None, now: datetime) -> Attempt:
     """Save the last answers (if still in time) and score the attempt, exactly once. The last
     answers, the score and the credits go to the database together, in the scoring's flush."""

@@ -133,7 +133,14 @@ def submit(program_id: int, attempt_id: int):
     _check_token()
     program = _program(program_id)
     attempt = services.get_attempt_for(current_user, program, attempt_id, lock=True)
-    services.submit_attempt(attempt, _answers_from_form(), now_utc())
+    answers = _answers_from_form()
+    if request.form.get("kirim_tetap") != "1":
+        blanks = services.blank_questions(attempt, answers, now_utc())
+        if blanks:  # ask first (quiz.js asks in the page; this is the page without JavaScript)
+            page = render_template("quiz/confirm_submit.html", program=program, attempt=attempt, blanks=blanks)
+            db.session.commit()
+            return page
+    services.submit_attempt(attempt, answers, now_utc())
     target = url_for("quiz.result", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
     db.session.commit()
     return redirect(target)

@@ -136,3 +136,43 @@ def test_time_out_result_page(app, client, world, login_as):
     page = client.get(f"{base}/hasil").get_data(as_text=True)
     assert "Waktu habis" in page and "Jawaban tersimpan: soal 2." in page
     assert "Tidak terjawab atau tidak tersimpan: soal 1, 3, 4, 5, 6." in page
+
+
+def test_blank_answers_get_a_summary_before_submitting(app, client, world, login_as):
+    """Without JavaScript, does a submit with blank questions first show how many and which, keep the
+    answers given, and only score after 'Kirim tetap'?"""
+    with app.test_request_context():
+        finish_modules(world["learner"].id, world["program"])
+    login_as(world["learner"])
+    attempt_id = start_via_page(client, world["program"])
+    base = f"/program/{world['program']}/kuis/{attempt_id}"
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        answers = correct_answers(attempt)
+        ids = [item.id for item in attempt.questions]
+    form = {f"q-{k}": [str(v) for v in vals] for k, vals in answers.items() if k not in (ids[1], ids[4])}
+    form["shown"] = [str(i) for i in ids]
+    response = client.post(f"{base}/kirim", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "2 dari 6 soal belum dijawab" in page
+    assert f'{base}#soal-2">soal 2</a>, <a href="{base}#soal-5">soal 5</a>' in page
+    assert "Kirim tetap" in page and "Kembali" in page
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == AttemptStatus.ACTIVE
+        assert [bool(item.selected) for item in attempt.questions] == [True, False, True, True, False, True]
+    response = client.post(f"{base}/kirim", data={"kirim_tetap": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/hasil")
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == AttemptStatus.SUBMITTED and round(attempt.score) == 67
+
+
+def test_nothing_blank_submits_at_once(ctx, world):
+    """With every question answered, or once the time is up, is there nothing to ask before submitting?"""
+    person, program = finish_modules(world["learner"].id, world["program"])
+    start = clock.now_utc()
+    attempt = services.start_attempt(person, program, AttemptKind.POST, start)
+    assert services.blank_questions(attempt, {}, start) == [1, 2, 3, 4, 5, 6]
+    assert services.blank_questions(attempt, correct_answers(attempt), start) == []
+    assert services.blank_questions(attempt, {}, start + timedelta(minutes=11)) == []
