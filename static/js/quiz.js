@@ -66,6 +66,7 @@
       }
     }
     if (confirmed) confirmed.value = "1";  // asked here: the server need not ask again
+    clearTimeout(pending);  // the submit carries every answer; a later autosave would only be refused
     submitting = true;
   });
 
