@@ -494,7 +494,7 @@ def outcome_of(person: Person, program: Program, attempt: Attempt) -> AttemptOut
     counted = [bool(counted_selection(attempt, item)) for item in attempt.questions]
     return AttemptOutcome(
         attempt=attempt, attempts_left=left, review=review, review_note=note,
-        reread=modules_to_reread(program, attempt) if not attempt.passed else [],
+        reread=modules_to_reread(program, attempt) if attempt.kind == AttemptKind.POST and not attempt.passed else [],
         expired=attempt.status == AttemptStatus.EXPIRED,
         saved=[n for n, ok in enumerate(counted, 1) if ok],
         unsaved=[n for n, ok in enumerate(counted, 1) if not ok],
