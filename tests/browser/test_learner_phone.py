@@ -133,6 +133,12 @@ def test_every_learner_page_fits_a_phone(new_page, live_app, tmp_root, script):
         expect(page.get_by_role("heading", level=1)).to_have_text("Ada soal yang belum dijawab")
         expect(page.get_by_text(f"{len(rows) - 1} dari {len(rows)} soal belum dijawab")).to_be_visible()
         fits(page)
+        page.get_by_role("link", name="Kembali").click()  # back to the questions, the answer kept
+        expect(page.get_by_text("Jawaban tersimpan.")).to_be_visible()
+        expect(page.locator(f'input[name="q-{first_id}"][value="{first_correct[0]}"]')).to_be_checked()
+        fits(page)
+        page.get_by_role("button", name="Kirim jawaban").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Ada soal yang belum dijawab")
         page.get_by_role("button", name="Kirim tetap").click()
         expect(page.get_by_text("Belum lulus")).to_be_visible()
     fits(page)

@@ -155,7 +155,7 @@ def test_blank_answers_get_a_summary_before_submitting(app, client, world, login
     response = client.post(f"{base}/kirim", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "2 dari 6 soal belum dijawab" in page
-    assert f'{base}#soal-2">soal 2</a>, <a href="{base}#soal-5">soal 5</a>' in page
+    assert f'{base}?tersimpan=1#soal-2">soal 2</a>, <a href="{base}?tersimpan=1#soal-5">soal 5</a>' in page
     assert "Kirim tetap" in page and "Kembali" in page
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
