@@ -2,7 +2,8 @@
 
 Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
 is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
-and SQL in-process, PostgreSQL + Redis); faults (restarts PostgreSQL: only
+and SQL in-process, PostgreSQL + Redis); slowlink (first loads over an emulated 3G link in
+Chromium); faults (restarts PostgreSQL: only
 with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import certificates, journey, load, login, quizstart, reports, roster_import, startcost
+from . import certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost
 from . import faults
 from .harness import databases
 from .table import render
@@ -28,6 +29,7 @@ SCENARIOS = {
     "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.rate, args.pause,
                                                                            concurrency=args.concurrency,
                                                                            seconds=args.seconds)),
+    "slowlink": lambda args, dbs: slow_link.run(dbs),
     # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
     "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }

@@ -303,5 +303,7 @@ async def answer_quiz(browser: Browser, quiz: QuizPage, correct: frozenset[int],
 async def submit_quiz(browser: Browser, quiz: QuizPage, answers: dict[int, list[int]],
                       step: str = "quiz submit (POST)") -> Page:
     """'Kirim jawaban': the POST alone is timed as the submit (as ``step``); the browser then shows the result."""
-    sent = await browser.post(step, f"{quiz.path}/kirim", quiz.form(answers), follow=False, expect=(302, 303))
+    # quiz.js has asked about blank questions in the page and says so (kirim_tetap), as a browser would.
+    sent = await browser.post(step, f"{quiz.path}/kirim", [*quiz.form(answers), ("kirim_tetap", "1")],
+                              follow=False, expect=(302, 303))
     return await browser.get("quiz result page", sent.headers.get("Location", f"{quiz.path}/hasil"))

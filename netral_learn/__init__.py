@@ -166,6 +166,10 @@ def _register_template_helpers(app: Flask) -> None:
     def _tanggal(value):
         return i18n.format_date_id(value)
 
+    @app.template_filter("durasi")
+    def _durasi(seconds):
+        return i18n.format_duration(seconds)
+
     @app.template_filter("waktu")
     def _waktu(value):
         person = current_user if current_user.is_authenticated else None

@@ -78,3 +78,15 @@ def local_today(person=None):
     from ..core.clock import now_utc
 
     return now_utc().astimezone(ZoneInfo(zone_of(person))).date()
+
+
+def format_duration(seconds: int) -> str:
+    """'4 menit 10 detik', '5 menit', '45 detik' (a wait shown to a person)."""
+    from flask_babel import gettext as _
+
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    if minutes and rest:
+        return _("%(m)d menit %(s)d detik", m=minutes, s=rest)
+    if minutes:
+        return _("%(m)d menit", m=minutes)
+    return _("%(s)d detik", s=rest)

@@ -24,9 +24,9 @@ _MARKER = re.compile(r"^\[!(BOLEH|TIDAK BOLEH|PENTING)\]\s*")
 _TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "a", "blockquote", "table",
          "thead", "tbody", "tr", "th", "td", "code", "pre", "img", "hr", "br", "s", "del", "span"}
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"},
-               "th": {"scope"}}
+               "th": {"scope"}, "td": {"data-label"}}
 _CLASSES = {"blockquote": {"callout"} | {f"callout-{slug}" for slug, _ in CALLOUTS.values()},
-            "span": {"callout-label"}}
+            "span": {"callout-label"}, "table": {"stack"}}
 ATTACHMENT_SCHEME = "lampiran:"
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
@@ -55,6 +55,27 @@ def _mark_callouts(tokens: list[Token]) -> None:
         inline.children = label_tokens + [Token("softbreak", "br", 0)] + rest
 
 
+def _stack_tables(tokens: list[Token]) -> None:
+    """Tables become one small card per row on phones (CSS ``table.stack``): each cell carries its
+    column's heading as ``data-label``."""
+    headings: list[str] = []
+    column = 0
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            token.attrSet("class", "stack")
+            headings = []
+        elif token.type == "th_open":
+            inline = tokens[index + 1]
+            headings.append("".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+                            or inline.content)
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "td_open":
+            if column < len(headings) and headings[column]:
+                token.attrSet("data-label", headings[column])
+            column += 1
+
+
 def _rewrite_attachment_urls(tokens: list[Token], resolve: Callable[[str], str | None]) -> None:
     for token in tokens:
         for child in token.children or []:
@@ -73,9 +94,13 @@ def render_markdown(source: str, resolve_attachment: Callable[[str], str | None]
     for token in tokens:
         if token.type == "th_open":
             token.attrSet("scope", "col")
+    _stack_tables(tokens)
     html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, allowed_classes=_CLASSES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    # A wide table scrolls inside its own box rather than the page (fixed markup, added after cleaning).
+    clean = clean.replace('<table class="stack">', '<div class="table-wrap"><table class="stack">')
+    clean = clean.replace("</table>", "</table></div>")
     return Markup(clean)
 
 

@@ -195,7 +195,8 @@ def admin_module(module_id: int):
             preview = render_markdown(form.body_md.data, attachments.resolver(module))
         else:
             _result, error = attempt(lambda: authoring.update_module(current_user, module, form.title.data,
-                                                                form.body_md.data, form.minutes.data))
+                                                                form.body_md.data, form.minutes.data,
+                                                                form.min_reading_minutes.data or 0))
             if error is None:
                 flash(_("Modul disimpan."), "success")
                 return redirect(url_for("courses.admin_module", module_id=module_id))

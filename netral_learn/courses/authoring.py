@@ -158,7 +158,7 @@ def _copy_content(source: CourseVersion, target: CourseVersion) -> None:
                                  .options(undefer(Module.body_md), selectinload(Module.attachments))).all()
     for module in modules:
         copy = Module(position=module.position, slug=module.slug, title=module.title, body_md=module.body_md,
-                      minutes=module.minutes)
+                      minutes=module.minutes, min_reading_seconds=module.min_reading_seconds)
         copy.attachments = [Attachment(filename=a.filename, stored_name=a.stored_name, mime=a.mime, size=a.size,
                                        sha256=a.sha256) for a in module.attachments]
         target.modules.append(copy)
@@ -291,12 +291,18 @@ def add_module(actor: Person, version: CourseVersion, title: str, body_md: str =
     return module
 
 
-def update_module(actor: Person, module: Module, title: str, body_md: str, minutes: int | None) -> Module:
-    """Change a draft module's title, text and reading time (estimated from the text when empty)."""
+def update_module(actor: Person, module: Module, title: str, body_md: str, minutes: int | None,
+                  min_reading_minutes: int | None = None) -> Module:
+    """Change a draft module's title, text, reading time (estimated from the text when empty) and
+    minimum reading time (None keeps it; 0 turns it off)."""
     _require_draft(actor, module.version)
     module.title = _title(title, _l("Judul modul wajib diisi."))
     module.body_md = body_md or ""
     module.minutes = _minutes(minutes, module.body_md)
+    if min_reading_minutes is not None:
+        if not 0 <= min_reading_minutes <= MAX_MINUTES:
+            raise InvalidInput(_l("Waktu baca minimum harus antara 0 dan %(n)d menit.", n=MAX_MINUTES))
+        module.min_reading_seconds = min_reading_minutes * 60
     db.session.flush()
     audit.record(actor, "module.update", f"module:{module.id}")
     return module

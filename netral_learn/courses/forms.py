@@ -49,6 +49,8 @@ class ModuleForm(FlaskForm):
     body_md = TextAreaField(_l("Isi (Markdown)"), validators=[Optional(), Length(max=200_000)])
     minutes = IntegerField(_l("Perkiraan waktu baca (menit)"),
                            validators=[Optional(), NumberRange(1, MAX_MINUTES)])
+    min_reading_minutes = IntegerField(_l("Waktu baca minimum (menit, 0 = tidak ada)"),
+                                       validators=[Optional(), NumberRange(0, MAX_MINUTES)])
     preview = SubmitField(_l("Pratinjau"))
     save = SubmitField(_l("Simpan"))
 

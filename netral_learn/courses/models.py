@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Integer,
@@ -100,7 +101,8 @@ class Module(db.Model):
     """One reading unit of a course version; Markdown, sanitized when rendered."""
 
     __tablename__ = "modules"
-    __table_args__ = (UniqueConstraint("version_id", "position", name="uq_modules_version_position"),)
+    __table_args__ = (UniqueConstraint("version_id", "position", name="uq_modules_version_position"),
+                      CheckConstraint("min_reading_seconds >= 0", name="min_reading_seconds_not_negative"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"), index=True)
@@ -112,10 +114,17 @@ class Module(db.Model):
     #: (journey state) and would otherwise fetch every module's text each time.
     body_md: Mapped[str] = mapped_column(Text, default="", deferred=True)
     minutes: Mapped[int] = mapped_column(Integer, default=5)
+    #: Seconds between opening the module and marking it read, enforced by the server; 0 = off.
+    min_reading_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
     version: Mapped[CourseVersion] = relationship(back_populates="modules")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="module", order_by="Attachment.id", cascade="all, delete-orphan")
+
+    @property
+    def min_reading_minutes(self) -> int:
+        """The minimum reading time as the admin form shows it (whole minutes)."""
+        return (self.min_reading_seconds or 0) // 60
 
 
 class Attachment(db.Model):

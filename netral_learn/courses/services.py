@@ -5,8 +5,9 @@ message for the person (StepLocked: "finish the previous module first").
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Person, Role, Unit
 from ..core.clock import now_utc
 from ..core.errors import DomainError, OutOfScope
-from ..core.i18n import format_date_id
+from ..core.i18n import format_date_id, format_duration
 from ..extensions import db
 from . import progress
 from .models import (
@@ -36,6 +37,13 @@ class StepLocked(DomainError):
 
     status = 403
     default_message = _l("Langkah ini belum terbuka. Selesaikan langkah sebelumnya terlebih dahulu.")
+
+
+class ReadingTooShort(DomainError):
+    """'Saya sudah membaca' pressed before the module's minimum reading time has passed."""
+
+    status = 409
+    default_message = _l("Modul ini belum dapat ditandai selesai; baca dulu sampai waktu baca minimum terpenuhi.")
 
 
 class ProgramClosed(DomainError):
@@ -204,6 +212,12 @@ def complete_module(person: Person, program: Program, position: int, today: date
     if row is None or not progress.module_unlocked(journey_state(program, enrollment), position):
         raise StepLocked(_l("Buka dan baca modul ini sampai selesai sebelum menandainya selesai."))
     if row.completed_at is None:
+        wait = reading_wait(module, row, now_utc())
+        if wait is not None:
+            raise ReadingTooShort(_l(
+                "Modul ini perlu dibaca sekurang-kurangnya %(minimum)s. Sisa waktu baca: %(left)s; setelah itu "
+                "tekan lagi \u201cSaya sudah membaca modul ini\u201d.",
+                minimum=format_duration(module.min_reading_seconds), left=format_duration(wait.seconds_left)))
         row.completed_at = now_utc()
         db.session.flush()
         db.session.refresh(enrollment)
@@ -211,6 +225,29 @@ def complete_module(person: Person, program: Program, position: int, today: date
             enrollment.modules_completed_at = now_utc()
     db.session.flush()
     return enrollment
+
+
+@dataclass(frozen=True)
+class ReadingWait:
+    """How long until a module may be marked read: at ``ready_at``, ``seconds_left`` from now."""
+
+    ready_at: datetime
+    seconds_left: int
+
+
+def reading_wait(module: Module, row: ModuleProgress | None, now: datetime) -> ReadingWait | None:
+    """The wait left of a module's minimum reading time, counted from its first opening; None when
+    there is none (no minimum, already completed, or the time has passed)."""
+    if not module.min_reading_seconds or row is None or row.completed_at is not None:
+        return None
+    ready_at = row.opened_at + timedelta(seconds=module.min_reading_seconds)
+    left = math.ceil((ready_at - now).total_seconds())
+    return ReadingWait(ready_at, left) if left > 0 else None
+
+
+def reading_wait_in(enrollment: Enrollment, module: Module, now: datetime) -> ReadingWait | None:
+    """:func:`reading_wait` of a module in a person's enrollment (as the module page shows it)."""
+    return reading_wait(module, _progress_row(enrollment, module), now)
 
 
 def require_step(person: Person, program: Program, step: Step) -> Enrollment:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from ..core.clock import now_utc
 from ..core.i18n import local_today
 from ..core.markdown import render_markdown
 from ..core.headers import reloadable
@@ -50,10 +51,12 @@ def module(program_id: int, number: int):
     program = services.get_program_for(current_user, program_id)
     module, enrollment = services.open_module(current_user, program, number - 1, local_today(current_user))
     state = services.journey_state(program, enrollment)
+    now = now_utc()
     # Rendered before the commit, which would expire every loaded object and reload them all.
     page = render_template("courses/module.html", program=program, module=module, body=module_body(module),
                            number=number, total=state.module_count,
-                           completed=(number - 1) in state.completed, form=ActionForm())
+                           completed=(number - 1) in state.completed, form=ActionForm(),
+                           wait=services.reading_wait_in(enrollment, module, now), now=now)
     db.session.commit()
     return reloadable(page)
 
@@ -65,7 +68,11 @@ def complete(program_id: int, number: int):
     if not form.validate_on_submit():
         abort(400)
     program = services.get_program_for(current_user, program_id)
-    enrollment = services.complete_module(current_user, program, number - 1, local_today(current_user))
+    try:
+        enrollment = services.complete_module(current_user, program, number - 1, local_today(current_user))
+    except services.ReadingTooShort as refused:  # back to the page, which shows the time left
+        flash(str(refused.message), "error")
+        return redirect(url_for("courses.module", program_id=program.id, number=number, _anchor="akhir"))
     db.session.commit()
     state = services.journey_state(program, enrollment)
     if number < state.module_count:

@@ -454,7 +454,8 @@ def draw_shortfalls(program: Program, settings: QuizSettings | None = None) -> l
 
 def save_settings(actor: Person | None, program: Program, question_count: int, per_tag: dict[str, int],
                   pass_mark: int, max_attempts: int, time_limit_minutes: int, cooldown_minutes: int,
-                  grace_seconds: int, review_mode: str, pretest_enabled: bool) -> QuizSettings:
+                  grace_seconds: int, review_mode: str, pretest_enabled: bool,
+                  review_after_last_attempt: bool = False) -> QuizSettings:
     """Set how the program's quiz is drawn, timed and passed; refused when the bank cannot supply the draw."""
     values = {"question_count": question_count, "pass_mark": pass_mark, "max_attempts": max_attempts,
               "time_limit_minutes": time_limit_minutes, "cooldown_minutes": cooldown_minutes,
@@ -486,10 +487,12 @@ def save_settings(actor: Person | None, program: Program, question_count: int, p
     settings.per_tag = clean_tags
     settings.review_mode = mode
     settings.pretest_enabled = bool(pretest_enabled)
+    settings.review_after_last_attempt = bool(review_after_last_attempt)
     db.session.add(settings)
     db.session.flush()
     audit.record(actor, "quiz.settings", f"program:{program.id}", **values, per_tag=clean_tags,
-                 review_mode=mode.value, pretest_enabled=bool(pretest_enabled))
+                 review_mode=mode.value, pretest_enabled=bool(pretest_enabled),
+                 review_after_last_attempt=bool(review_after_last_attempt))
     return settings
 
 

@@ -131,6 +131,7 @@ class QuizSettingsForm(FlaskForm):
     grace_seconds = _number(_l("Toleransi pengiriman setelah batas waktu, dalam detik"))
     review_mode = SelectField(_l("Pembahasan jawaban ditampilkan"),
                               choices=select_choices((m.value, REVIEW_LABELS[m]) for m in ReviewMode))
+    review_after_last_attempt = BooleanField(_l("Tampilkan juga pembahasan setelah percobaan terakhir yang tidak lulus"))
     pretest_enabled = BooleanField(_l("Adakan pra-tes (tidak menentukan kelulusan)"))
 
     NUMBERS = ("question_count", "pass_mark", "max_attempts", "time_limit_minutes", "cooldown_minutes",
@@ -143,6 +144,7 @@ class QuizSettingsForm(FlaskForm):
             "per_tag": {entry.tag.data or "": entry.count.data or 0 for entry in self.per_tag},
             "review_mode": self.review_mode.data,
             "pretest_enabled": self.pretest_enabled.data,
+            "review_after_last_attempt": self.review_after_last_attempt.data,
         }
 
     def load(self, settings, tags: list[str]) -> None:
@@ -151,6 +153,7 @@ class QuizSettingsForm(FlaskForm):
             getattr(self, name).data = getattr(settings, name)
         self.review_mode.data = ReviewMode(settings.review_mode).value
         self.pretest_enabled.data = settings.pretest_enabled
+        self.review_after_last_attempt.data = bool(settings.review_after_last_attempt)
         per_tag = settings.per_tag or {}
         for tag in sorted(set(tags) | set(per_tag)):
             self.per_tag.append_entry({"tag": tag, "count": per_tag.get(tag, 0)})

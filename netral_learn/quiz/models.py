@@ -96,6 +96,8 @@ class QuizSettings(db.Model):
     #: Extra seconds after the deadline during which a submit still counts (server load at the bell).
     grace_seconds: Mapped[int] = mapped_column(Integer, default=60)
     review_mode: Mapped[ReviewMode] = mapped_column(_enum(ReviewMode, "review_mode"), default=ReviewMode.AFTER_PASS)
+    #: Show the review after a failed attempt once no attempt is left, whatever ``review_mode`` says.
+    review_after_last_attempt: Mapped[bool] = mapped_column(Boolean, default=False)
     pretest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

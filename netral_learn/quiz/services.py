@@ -60,7 +60,8 @@ def settings_for(program: Program) -> QuizSettings:
     if settings is None:
         settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, pass_mark=70,
                                 max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
-                                review_mode=ReviewMode.AFTER_PASS, pretest_enabled=False)
+                                review_mode=ReviewMode.AFTER_PASS, pretest_enabled=False,
+                                review_after_last_attempt=False)
     return settings
 
 
@@ -304,6 +305,18 @@ def save_answers(attempt: Attempt, answers: dict[int, list[int]], now: datetime)
     return saved
 
 
+def blank_questions(attempt: Attempt, answers: dict[int, list[int]], now: datetime) -> list[int]:
+    """Before a submit: keep the posted answers and list the numbers (1-based) of the questions still
+    blank, so the person can be asked first. Empty when nothing is blank, or when the attempt is
+    finished or past its time (the submit then goes ahead and scores what counts)."""
+    attempt = _lock(attempt)
+    if attempt.status != AttemptStatus.ACTIVE or is_overdue(attempt, now):
+        return []
+    _store_answers(attempt, answers, now)
+    db.session.flush()
+    return [number for number, item in enumerate(attempt.questions, 1) if not item.selected]
+
+
 def submit_attempt(attempt: Attempt, answers: dict[int, list[int]] | None, now: datetime) -> Attempt:
     """Save the last answers (if still in time) and score the attempt, exactly once. The last
     answers, the score and the credits go to the database together, in the scoring's flush."""
@@ -344,12 +357,10 @@ def _claim(attempt: Attempt, now: datetime, status: AttemptStatus) -> bool:
 
 def _score(attempt: Attempt, now: datetime) -> None:
     """Credit each question on what was saved by the cutoff, then the score and the enrollment."""
-    limit = cutoff(attempt)
     credits = []
     for item in attempt.questions:
-        counted = item.selected if item.saved_at is not None and (limit is None or item.saved_at <= limit) else []
         item.credit = grading.kind_of(item.snapshot["type"]).credit(
-            counted or [], item.snapshot["correct"], [o["id"] for o in item.snapshot["options"]])
+            counted_selection(attempt, item), item.snapshot["correct"], [o["id"] for o in item.snapshot["options"]])
         credits.append(item.credit)
     attempt.score = grading.score_percent(credits)
     attempt.passed = grading.passed(attempt.score, attempt.pass_mark)
@@ -390,15 +401,93 @@ def close_abandoned(now: datetime) -> int:
 
 # --- results -------------------------------------------------------------------------------
 
-def may_review(attempt: Attempt, settings: QuizSettings) -> bool:
-    """Show correct answers after submit as the program allows: immediately, after passing, never."""
+def may_review(attempt: Attempt, settings: QuizSettings, attempts_left: int | None = None) -> bool:
+    """Show correct answers after submit as the program allows: immediately, after passing, never;
+    and, when the admin allows it, after a failed attempt that was the last one left."""
     if attempt.status == AttemptStatus.ACTIVE:
         return False
     if settings.review_mode == ReviewMode.IMMEDIATELY:
         return True
-    if settings.review_mode == ReviewMode.AFTER_PASS:
-        return bool(attempt.passed)
-    return False
+    if settings.review_mode == ReviewMode.AFTER_PASS and attempt.passed:
+        return True
+    return bool(settings.review_after_last_attempt and attempt.kind == AttemptKind.POST
+                and not attempt.passed and attempts_left == 0)
+
+
+def attempts_left(settings: QuizSettings, attempts: list[Attempt]) -> int | None:
+    """Post-test attempts a person may still start (None: unlimited)."""
+    if settings.max_attempts == 0:
+        return None
+    return max(settings.max_attempts - len(attempts), 0)
+
+
+@dataclass(frozen=True)
+class ModuleToReread:
+    """A module whose questions the person missed, to read again (``number`` is 1-based)."""
+
+    number: int
+    title: str
+    missed: int
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """Everything the result page says after an attempt: the score against the pass mark, what is
+    left to try, which modules to read again, whether the review is shown (and if not, when it
+    will be), and for an attempt the clock closed, which answers were saved in time."""
+
+    attempt: Attempt
+    attempts_left: int | None
+    review: bool
+    review_note: object
+    reread: list[ModuleToReread]
+    expired: bool
+    saved: list[int]
+    unsaved: list[int]
+
+
+def counted_selection(attempt: Attempt, item: AttemptQuestion) -> list[int]:
+    """The options of one question that count: those saved by the attempt's cutoff."""
+    limit = cutoff(attempt)
+    if item.saved_at is None or (limit is not None and item.saved_at > limit):
+        return []
+    return list(item.selected or [])
+
+
+def modules_to_reread(program: Program, attempt: Attempt) -> list[ModuleToReread]:
+    """The modules (by the missed questions' tags = module slugs) in course order; a tag that
+    names no module of the program's course is left out."""
+    missed: dict[str, int] = defaultdict(int)
+    for item in attempt.questions:
+        if (item.credit or 0) < 1:
+            missed[item.snapshot.get("tag") or ""] += 1
+    return [ModuleToReread(module.position + 1, module.title, missed[module.slug])
+            for module in program.course_version.modules if missed.get(module.slug)]
+
+
+def outcome_of(person: Person, program: Program, attempt: Attempt) -> AttemptOutcome:
+    """What to tell the person after a finished attempt (see :class:`AttemptOutcome`)."""
+    settings = settings_for(program)
+    left = attempts_left(settings, attempts_of(person, program)) if attempt.kind == AttemptKind.POST else None
+    review = may_review(attempt, settings, left)
+    note = None
+    if not review and attempt.kind == AttemptKind.POST:
+        if settings.review_mode == ReviewMode.AFTER_PASS and settings.review_after_last_attempt:
+            note = _l("Pembahasan soal ditampilkan setelah Anda lulus, atau setelah kesempatan terakhir.")
+        elif settings.review_mode == ReviewMode.AFTER_PASS:
+            note = _l("Pembahasan soal ditampilkan setelah Anda lulus.")
+        elif settings.review_after_last_attempt:
+            note = _l("Pembahasan soal ditampilkan setelah kesempatan terakhir Anda.")
+        else:
+            note = _l("Pembahasan soal tidak ditampilkan pada kuis ini.")
+    counted = [bool(counted_selection(attempt, item)) for item in attempt.questions]
+    return AttemptOutcome(
+        attempt=attempt, attempts_left=left, review=review, review_note=note,
+        reread=modules_to_reread(program, attempt) if attempt.kind == AttemptKind.POST and not attempt.passed else [],
+        expired=attempt.status == AttemptStatus.EXPIRED,
+        saved=[n for n, ok in enumerate(counted, 1) if ok],
+        unsaved=[n for n, ok in enumerate(counted, 1) if not ok],
+    )
 
 
 def best_score(person: Person, program: Program) -> float | None:

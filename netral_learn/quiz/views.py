@@ -130,7 +130,14 @@ def submit(program_id: int, attempt_id: int):
     _check_token()
     program = _program(program_id)
     attempt = services.get_attempt_for(current_user, program, attempt_id, lock=True)
-    services.submit_attempt(attempt, _answers_from_form(), now_utc())
+    answers = _answers_from_form()
+    if request.form.get("kirim_tetap") != "1":
+        blanks = services.blank_questions(attempt, answers, now_utc())
+        if blanks:  # ask first (quiz.js asks in the page; this is the page without JavaScript)
+            page = render_template("quiz/confirm_submit.html", program=program, attempt=attempt, blanks=blanks)
+            db.session.commit()
+            return page
+    services.submit_attempt(attempt, answers, now_utc())
     target = url_for("quiz.result", program_id=program.id, attempt_id=attempt.id)  # before the commit expires them
     db.session.commit()
     return redirect(target)
@@ -143,10 +150,10 @@ def result(program_id: int, attempt_id: int):
     attempt = services.get_attempt_for(current_user, program, attempt_id)
     if attempt.status == AttemptStatus.ACTIVE:
         return redirect(url_for("quiz.attempt", program_id=program.id, attempt_id=attempt.id))
-    settings = services.settings_for(program)
+    outcome = services.outcome_of(current_user, program, attempt)
     return render_template(
-        "quiz/result.html", program=program, attempt=attempt,
-        review=services.may_review(attempt, settings), best=services.best_score(current_user, program),
+        "quiz/result.html", program=program, attempt=attempt, outcome=outcome,
+        review=outcome.review, best=services.best_score(current_user, program),
         check=services.can_start(current_user, program, AttemptKind.POST, now_utc()), form=ActionForm(),
     )
 

@@ -39,9 +39,35 @@
     clearTimeout(pending);
     pending = setTimeout(save, 300);
   });
+  var confirmed = document.getElementById("kirim-tetap");
+
+  // Numbers (1-based) of the questions with nothing chosen.
+  function blanks() {
+    var list = [];
+    var questions = form.querySelectorAll("fieldset.question");
+    for (var i = 0; i < questions.length; i++) {
+      if (!questions[i].querySelector("input:checked")) list.push(i + 1);
+    }
+    return list;
+  }
+
   form.addEventListener("submit", function (event) {
-    if (submitting && event.submitter && event.submitter.id === "submit-button") { event.preventDefault(); return; }
-    if (event.submitter && event.submitter.id === "submit-button") submitting = true;
+    if (!event.submitter || event.submitter.id !== "submit-button") return;
+    if (submitting) { event.preventDefault(); return; }
+    var blank = blanks();
+    if (blank.length) {
+      var question = form.getAttribute("data-blank-text")
+        .replace("{n}", blank.length).replace("{list}", blank.join(", "));
+      if (!window.confirm(question)) {
+        event.preventDefault();
+        var first = document.getElementById("soal-" + blank[0]);
+        if (first) { first.scrollIntoView(); var input = first.querySelector("input:not([type=hidden])"); if (input) input.focus(); }
+        return;
+      }
+    }
+    if (confirmed) confirmed.value = "1";  // asked here: the server need not ask again
+    clearTimeout(pending);  // the submit carries every answer; a later autosave would only be refused
+    submitting = true;
   });
 
   var timer = document.getElementById("timer");
@@ -53,7 +79,7 @@
     var m = Math.floor(left / 60), s = left % 60;
     timer.textContent = "(" + m + ":" + String(s).padStart(2, "0") + ")";
     if (left === 0) {
-      if (!submitting) { submitting = true; form.submit(); }
+      if (!submitting) { submitting = true; if (confirmed) confirmed.value = "1"; form.submit(); }
       return;
     }
     setTimeout(tick, 1000);

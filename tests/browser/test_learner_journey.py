@@ -48,6 +48,7 @@ def test_participant_reads_in_order_fails_then_passes_signs_and_downloads(page, 
     assert_accessible(page)
     page.get_by_role("button", name="Mulai Kuis").click()
     assert_accessible(page)
+    page.once("dialog", lambda dialog: dialog.accept())  # "10 soal belum dijawab … Kirim tetap?"
     page.get_by_role("button", name="Kirim jawaban").click()  # nothing answered: fails
     expect(page.get_by_text("Belum lulus")).to_be_visible()
     assert_accessible(page)

@@ -265,7 +265,7 @@ def test_quiz_outlives_the_csrf_token_lifetime(tmp_root, app, world, factory):
     _time.time = lambda: real_time() + 3 * 3600  # itsdangerous reads the wall clock
     try:
         assert client.post(attempt_url + "/kirim", data={}).status_code == 400  # no token: refused
-        response = client.post(attempt_url + "/kirim", data={"csrf_token": quiz_token})
+        response = client.post(attempt_url + "/kirim", data={"csrf_token": quiz_token, "kirim_tetap": "1"})
     finally:
         _time.time = real_time
     assert response.status_code == 302 and response.headers["Location"].endswith("/hasil")
