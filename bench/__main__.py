@@ -14,7 +14,7 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost
+from . import backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost
 from . import faults
 from .harness import databases
 from .table import render
@@ -30,6 +30,7 @@ SCENARIOS = {
                                                                            concurrency=args.concurrency,
                                                                            seconds=args.seconds)),
     "slowlink": lambda args, dbs: slow_link.run(dbs),
+    "backup": lambda args, dbs: backup.run(dbs, args.backup_people, args.backup_documents),
     # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
     "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="certificates in the ZIP benchmark (default 1000; runs on SQLite)")
     parser.add_argument("--report-people", type=_positive, default=1_000_000,
                         help="people in the report benchmark, spread over 2,000 units (default 1000000)")
+    parser.add_argument("--backup-people", type=_positive, default=100_000,
+                        help="people in the backup benchmark (default 100000)")
+    parser.add_argument("--backup-documents", type=_positive, default=2_000,
+                        help="stored PDFs in the backup benchmark (default 2000)")
     load.add_arguments(parser, _positive)
     args = parser.parse_args(argv)
     if args.rows > MAX_ROWS:
