@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Pages a person who must change their password may still open.
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {
     "accounts.change_password", "accounts.logout", "static", "main.set_language",
-    "main.health", "main.ready",
+    "main.health", "main.ready", "privacy.notice",
 }
 
 
@@ -128,12 +128,13 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .pact.views import bp as pact_bp
     from .pledge.views import bp as pledge_bp
+    from .privacy.views import bp as privacy_bp
     from .quiz.views import bp as quiz_bp
     from .reports.views import bp as reports_bp
     from .verify.views import bp as verify_bp
 
     for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, pledge_bp,
-                      verify_bp, api_bp, api_admin_bp):
+                      verify_bp, api_bp, api_admin_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 
@@ -191,9 +192,10 @@ def _register_cli(app: Flask) -> None:
     from .demo.cli import register as register_demo
     from .main.cli import register as register_main
     from .pact.cli import register as register_pact
+    from .privacy.cli import register as register_privacy
     from .quiz.cli import register as register_quiz
     from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_reports, register_demo, register_main, register_backup):
+                     register_reports, register_demo, register_main, register_backup, register_privacy):
         register(app)

@@ -14,8 +14,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..core.clock import now_utc
 from ..core.types import UTCDateTime, path_string
@@ -106,11 +107,14 @@ class Person(db.Model):
     __table_args__ = (
         CheckConstraint("failed_logins >= 0", name="failed_logins_nonnegative"),
         Index("ix_people_unit_active", "unit_id", "active"),
+        # One account per NIP; people whose data was purged keep only a masked NIP, which may repeat.
+        Index("uq_people_nip", "nip", unique=True, sqlite_where=text("purged_at IS NULL"),
+              postgresql_where=text("purged_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login key: NIP (PNS), NI PPPK (PPPK) or an agency-assigned ID (non-ASN).
-    nip: Mapped[str] = mapped_column(String(32), unique=True)
+    nip: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     jabatan: Mapped[str | None] = mapped_column(String(200))
     golongan: Mapped[str | None] = mapped_column(String(10))
@@ -136,6 +140,10 @@ class Person(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the person was last deactivated (left the service); the retention period counts from here.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When their personal data was removed by `flask privacy purge` (name and NIP kept masked).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
@@ -146,6 +154,15 @@ class Person(db.Model):
     # so deleting the session row (logout) makes any replayed cookie worthless.
     session_token = None  # set per request by the session loader; not a column
     session_expires_at = None  # likewise: when that login session ends
+
+    @validates("active")
+    def _stamp_deactivation(self, _key, active):
+        """Every path that deactivates a person (form, import, command) starts the retention clock."""
+        if active is False and self.active is not False:
+            self.deactivated_at = now_utc()
+        elif active:
+            self.deactivated_at = None
+        return active
 
     @property
     def is_authenticated(self) -> bool:
