@@ -1,0 +1,175 @@
+"""The shared table reader: hostile XLSX archives are refused early and cheaply; hostile cells are row errors."""
+import io
+import tracemalloc
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from netral_learn.core import tabular
+from netral_learn.core.tabular import Column, TabularFileError, cell_errors, read_table
+
+COLUMNS = (Column("nip", "NIP", ("nip baru",), True), Column("nama", "Nama", (), True),
+           Column("unit", "Unit Kerja", ("unor",)))
+MEMORY_BOUND = 100 * 1024 * 1024
+
+
+def workbook_bytes(rows) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def with_sheet(xlsx: bytes, write_sheet) -> bytes:
+    """The workbook with its first sheet's XML replaced by what ``write_sheet(stream)`` writes."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with target.open(info.filename, "w", force_zip64=True) as stream:
+                    write_sheet(stream)
+            else:
+                target.writestr(info.filename, source.read(info.filename))
+    return out.getvalue()
+
+
+_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def zip_bomb() -> bytes:
+    """A 0.5 MB XLSX whose sheet inflates to 150 MB of rows."""
+    def write(stream):
+        stream.write(_SHEET_HEAD + b"<sheetData>")
+        row = b'<row><c t="inlineStr"><is><t>198609262015051001</t></is></c><c t="inlineStr"><is><t>Budi</t></is></c></row>'
+        chunk = row * (1024 * 1024 // len(row))
+        for _ in range(150):
+            stream.write(chunk)
+        stream.write(b"</sheetData></worksheet>")
+    return with_sheet(workbook_bytes([["NIP", "Nama"]]), write)
+
+
+def sparse_bomb() -> bytes:
+    """A tiny XLSX declaring A1:XFD1048576, with one cell at the very last row and column."""
+    def write(stream):
+        stream.write(_SHEET_HEAD + b'<dimension ref="A1:XFD1048576"/><sheetData>'
+                     b'<row r="1"><c r="A1" t="inlineStr"><is><t>NIP</t></is></c>'
+                     b'<c r="B1" t="inlineStr"><is><t>Nama</t></is></c></row>'
+                     b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                     b"</sheetData></worksheet>")
+    return with_sheet(workbook_bytes([["x"]]), write)
+
+
+def read_all(name: str, data: bytes, max_rows: int = 200_000):
+    table = read_table(name, data, COLUMNS, max_rows=max_rows)
+    return table, list(table.rows)
+
+
+def refused_with_bounded_memory(name: str, data: bytes) -> str:
+    tracemalloc.start()
+    try:
+        with pytest.raises(TabularFileError) as caught:
+            read_all(name, data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MEMORY_BOUND, f"peak {peak / 1e6:.0f} MB"
+    return str(caught.value.message)
+
+
+def test_zip_bomb_is_refused_before_parsing():
+    """Is a small XLSX that would inflate to 150 MB refused from its declared sizes, with little memory?"""
+    data = zip_bomb()
+    assert len(data) < 1024 * 1024
+    message = refused_with_bounded_memory("roster.xlsx", data)
+    assert "zip bomb" in message
+
+
+def test_declared_dimension_and_far_cells_are_capped():
+    """Is a sheet declaring a million rows by 16,384 columns refused without padding every row?"""
+    message = refused_with_bounded_memory("roster.xlsx", sparse_bomb())
+    assert "melebihi 200000 baris" in message or "kolom" in message
+
+
+def test_cell_beyond_the_column_cap_refuses_the_file():
+    """Is a value in column 250 refused rather than dropped silently?"""
+    row = ["198609262015051001", "Budi"] + [None] * 247 + ["tersembunyi"]
+    with pytest.raises(TabularFileError) as caught:
+        read_all("roster.xlsx", workbook_bytes([["NIP", "Nama"], row]))
+    assert "lebih dari 200 kolom" in str(caught.value.message)
+
+
+def test_too_many_csv_rows_are_refused():
+    """Does the row cap hold for a CSV too (blank rows included)?"""
+    data = ("NIP,Nama\n" + "\n" * 2000).encode()
+    with pytest.raises(TabularFileError) as caught:
+        read_all("roster.csv", data, max_rows=100)
+    assert "melebihi 100 baris" in str(caught.value.message)
+
+
+def test_nul_and_control_characters_are_found_in_every_cell():
+    """Are a NUL after the first 4 KB, a bell in a name and an Excel-escaped control character each reported?"""
+    padding = "".join(f"1986092620150510{n:02d},Pegawai {n},Dinas\n" for n in range(200))
+    data = ("NIP,Nama,Unit Kerja,Catatan\n" + padding + "198609262015051001,Bu\x00di,Dinas,\n"
+            "198609262015051002,Budi\x07,Dinas,\n198609262015051003,Budi,Dinas,ok\x00\n").encode()
+    assert data.index(b"\x00") > 4096
+    table, rows = read_all("roster.csv", data)
+    found = {number: cell_errors(cells, table) for number, cells in rows if cell_errors(cells, table)}
+    assert [(n, e[0][0]) for n, e in found.items()] == [(202, "nama"), (203, "nama"), (204, "Catatan")]
+    assert found[202][0][1] == "Bu\\x00di" and "NUL" in str(found[202][0][2])
+    assert "kontrol" in str(found[203][0][2])
+    xlsx = workbook_bytes([["NIP", "Nama", "Unor"], ["198609262015051001", "Budi_x0007_", "Dinas\x85"]])
+    table, rows = read_all("roster.xlsx", xlsx)
+    assert [key for key, _, _ in cell_errors(rows[0][1], table)] == ["nama", "unit"]
+
+
+def test_header_found_below_a_title_and_blank_rows():
+    """Is the header found under a title and blank rows, with the mapping and row numbers of the file?"""
+    data = workbook_bytes([["DAFTAR PEGAWAI KABUPATEN UJI"], ["Keadaan per 1 Desember 2026"], [],
+                           ["No", "NIP BARU", "NAMA", "UNOR"], [1, "'198609262015051001", "Budi", "Dinas"]])
+    table, rows = read_all("roster.xlsx", data)
+    assert table.header_row == 4 and table.encoding is None
+    assert table.mapping == [("No", None), ("NIP BARU", "NIP"), ("NAMA", "Nama"), ("UNOR", "Unit Kerja")]
+    assert rows == [(5, [1, "'198609262015051001", "Budi", "Dinas"])]
+
+
+def test_header_not_in_the_first_rows_is_explained():
+    """When no row of the first ten has the required headers, does the message say where it looked?"""
+    data = ("\n" * 3 + "Nomor,Pegawai\n1,Budi\n").encode()
+    with pytest.raises(TabularFileError) as caught:
+        read_all("roster.csv", data)
+    assert "10 baris pertama" in str(caught.value.message) and "NIP" in str(caught.value.message)
+
+
+@pytest.mark.parametrize("data, encoding, name", [
+    ("NIP;Nama\n1;B\u00e9n\u00e9dicte\n".encode("cp1252"), "Windows-1252", "B\u00e9n\u00e9dicte"),
+    ("\ufeffNIP,Nama\n1,P\u00fcrnomo\n".encode("utf-8"), "UTF-8", "P\u00fcrnomo"),
+    ("NIP\tNama\n1\tP\u00fcrnomo\n".encode("utf-16"), "UTF-16", "P\u00fcrnomo"),
+])
+def test_csv_encodings_are_detected(data, encoding, name):
+    """Is a CSV read as UTF-8 first, then UTF-16 (BOM) or Windows-1252, and is the guess reported?"""
+    table, rows = read_all("roster.csv", data)
+    assert table.encoding == encoding and rows[0][1][1] == name
+
+
+def test_binary_and_legacy_files_are_refused_whole():
+    """Are an .xls, a binary file named .csv and an XLSX named .csv refused with a clear message?"""
+    for name, data, words in [("a.xls", b"\xd0\xcf\x11\xe0", ".xls lama"),
+                              ("a.csv", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".xls lama"),
+                              ("a.csv", b"N\x00I\x00P\x00" * 100, "biner"),
+                              ("a.csv", b"PK\x03\x04", "bukan CSV")]:
+        with pytest.raises(TabularFileError) as caught:
+            read_all(name, data)
+        assert words in str(caught.value.message), name
+
+
+def test_archive_limits_are_read_from_the_central_directory_only():
+    """Are the archive limits checked without inflating anything (a real workbook passes)?"""
+    tabular.check_xlsx_archive(workbook_bytes([["NIP", "Nama"], ["1", "Budi"]]))
+    with pytest.raises(TabularFileError):
+        tabular.check_xlsx_archive(b"PK\x03\x04 not really a zip")
