@@ -3,8 +3,11 @@
 Columns are matched by header name (see :data:`COLUMNS`, documented in docs/roster-import.md and
 in the downloadable template). The import runs in two steps: :func:`plan_import` reads and
 validates every row and works out what would change (the dry run); :func:`apply_plan` writes
-it in one transaction, and only when not a single row has an error. Upsert is by NIP, so
-importing the same file twice changes nothing the second time.
+it in one transaction, and only when not a single row has an error and the plan is the one the
+preview showed (:attr:`RosterPlan.fingerprint`). Upsert is by NIP, so importing the same file
+twice changes nothing the second time. A column absent from the file, or an empty cell, leaves the
+field as it is; :data:`CLEAR_MARKER` (or the ``empty_clears`` option) empties it. The file is read
+by the shared reader :mod:`netral_learn.core.tabular`.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from ..core.errors import OutOfScope
 from ..core.scope import instansi_in_scope, may_manage_person, subtree_clause
 from ..core.spreadsheet import looks_like_formula
 from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
-                            read_table, visible)
+                            check_xlsx_archive, read_table, visible)
 from ..extensions import db
 from . import passwords
 from .models import ROLE_RANK, Jenis, Person, Role, Unit
@@ -500,13 +503,13 @@ def apply_plan(actor, plan: RosterPlan, progress: Callable[[int], None] | None =
     With ``expected`` (the fingerprint the preview showed), a plan that differs raises
     :class:`PlanChanged` and nothing is written.
     """
-    if not plan.ok:
-        raise RosterFileError(_l("Impor dibatalkan: masih ada %(n)d kesalahan; tidak ada data yang disimpan.",
-                                 n=len(plan.errors)))
     if expected is not None and plan.fingerprint != expected:
         raise PlanChanged(_l("Data pegawai berubah sejak pratinjau dibuat, sehingga impor tidak lagi sama dengan "
                              "yang Anda periksa. Tidak ada data yang disimpan; periksa pratinjau terbaru di bawah, "
                              "lalu terapkan lagi."))
+    if not plan.ok:
+        raise RosterFileError(_l("Impor dibatalkan: masih ada %(n)d kesalahan; tidak ada data yang disimpan.",
+                                 n=len(plan.errors)))
     now = now_utc()
     # Updates first: they cannot collide with new NIPs.
     for start in range(0, len(plan.updates), _CHUNK):
@@ -629,8 +632,9 @@ def estimate_rows(filename: str, data: bytes) -> int:
         try:
             from openpyxl import load_workbook
 
+            check_xlsx_archive(data)  # a zip bomb is refused here too, before openpyxl opens it
             workbook = load_workbook(io.BytesIO(data), read_only=True)
-            rows = (workbook.worksheets[0].max_row or 1) - 1
+            rows = min((workbook.worksheets[0].max_row or 1) - 1, MAX_ROWS)
             workbook.close()
             return max(rows, 1)
         except Exception:  # noqa: BLE001 - the real read reports the problem

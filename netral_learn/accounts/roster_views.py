@@ -147,19 +147,16 @@ def roster_apply(token: str):
         abort(400)
     staged = _load_staged(token)
     summary = json.loads(staged.read_extra("summary.json"))
+    plan = None
     try:
         # Read again and compare with the database as it is now, its rows locked until the commit;
         # what is written must be exactly what the preview showed.
         plan = _plan(staged.filename, staged.read(), bool(summary.get("empty_clears")), lock=True)
-        result = roster.apply_plan(current_user, plan, expected=summary["fingerprint"])
-    except roster.PlanChanged as exc:
-        db.session.rollback()
-        _stage_results(staged, _plan(staged.filename, staged.read(), bool(summary.get("empty_clears"))))
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("accounts.roster_preview", token=token))
+        result = roster.apply_plan(current_user, plan, expected=summary.get("fingerprint", ""))
     except roster.RosterFileError as exc:
         db.session.rollback()
+        if plan is not None:  # the preview now shows the plan as it stands (plain values, no rows)
+            _stage_results(staged, plan)
         flash(str(exc.message), "error")
         return redirect(url_for("accounts.roster_preview", token=token))
     db.session.commit()
