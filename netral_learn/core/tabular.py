@@ -104,6 +104,15 @@ def alias_index(columns: Iterable[Column]) -> dict[str, Column]:
     return index
 
 
+def alias_rank(columns: Iterable[Column]) -> dict[str, int]:
+    """Each accepted header's rank within its column: 0 for the title, then the aliases in order."""
+    rank: dict[str, int] = {}
+    for column in columns:
+        for position, alias in enumerate((column.title, *column.aliases)):
+            rank.setdefault(header_key(alias), position)
+    return rank
+
+
 def read_table(filename: str, data: bytes, columns: tuple[Column, ...], *, max_rows: int,
                missing: Callable[[set[str]], list[str]] | None = None) -> Table:
     """Read a CSV or XLSX upload into a :class:`Table`, or raise :class:`TabularFileError`.
@@ -159,19 +168,25 @@ def _find_header(raw_rows: Iterator[tuple[int, list]], columns, missing, encodin
             "Kolom yang terbaca: %(found)s. Unduh templat untuk melihat nama kolom yang dikenali.",
             n=HEADER_SEARCH_ROWS, missing=", ".join(absent),
             found=", ".join(h for h in headers if h) or "-"))
-    positions: dict[str, int] = {}
-    mapping: list[tuple[str, str | None]] = []
+    rank = alias_rank(columns)
+    chosen: dict[str, int] = {}  # column key → index of the best-ranked header naming it
     for index, header in enumerate(headers):
         column = by_alias.get(header_key(header))
         if column is None:
-            if header:
-                mapping.append((header, None))
             continue
-        if column.key in positions:
-            raise TabularFileError(_l("Kolom %(col)s muncul lebih dari sekali di baris judul (%(a)s dan %(b)s).",
-                                      col=column.title, a=headers[positions[column.key]], b=header))
-        positions[column.key] = index
-        mapping.append((header, column.title))
+        if column.key in chosen:
+            other = chosen[column.key]
+            if header_key(headers[other]) == header_key(header):
+                raise TabularFileError(_l("Kolom %(col)s muncul lebih dari sekali di baris judul (%(a)s dan %(b)s).",
+                                          col=column.title, a=headers[other], b=header))
+            if rank[header_key(header)] >= rank[header_key(headers[other])]:
+                continue  # e.g. "Unit Kerja" beside "OPD": the more specific name wins
+        chosen[column.key] = index
+    positions = dict(chosen)
+    used = {index: key for key, index in chosen.items()}
+    titles = {c.key: c.title for c in columns}
+    mapping: list[tuple[str, str | None]] = [(header, titles[used[index]] if index in used else None)
+                                             for index, header in enumerate(headers) if header]
 
     def data_rows():
         for number, cells in looked_at:

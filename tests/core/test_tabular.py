@@ -173,3 +173,12 @@ def test_archive_limits_are_read_from_the_central_directory_only():
     tabular.check_xlsx_archive(workbook_bytes([["NIP", "Nama"], ["1", "Budi"]]))
     with pytest.raises(TabularFileError):
         tabular.check_xlsx_archive(b"PK\x03\x04 not really a zip")
+
+
+def test_two_headers_for_one_column_keep_the_more_specific_one():
+    """With 'Unor' beside 'Unit Kerja', is 'Unit Kerja' used and 'Unor' shown as ignored; is 'Nama' twice refused?"""
+    table, rows = read_all("roster.csv", b"NIP,Nama,Unor,Unit Kerja\n1,Budi,Dinas A,Dinas B\n")
+    assert table.positions["unit"] == 3 and ("Unor", None) in table.mapping
+    with pytest.raises(TabularFileError) as caught:
+        read_all("roster.csv", b"NIP,Nama,nama\n1,Budi,Budi\n")
+    assert "lebih dari sekali" in str(caught.value.message)
