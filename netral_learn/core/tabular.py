@@ -20,10 +20,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,7 +41,8 @@ XLSX_MAX_RATIO = 100
 XLSX_RATIO_FLOOR = 1024 * 1024
 XLSX_MAX_PARTS = 1000
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Unicode's control characters (category Cc: C0, DEL, C1) but tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _EXCEL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
 
 
@@ -88,6 +89,10 @@ class Table:
     @property
     def ignored(self) -> list[str]:
         return [header for header, title in self.mapping if title is None]
+
+    @cached_property
+    def keys_by_index(self) -> dict[int, str]:
+        return {index: key for key, index in self.positions.items()}
 
 
 def header_key(text: object) -> str:
@@ -349,13 +354,12 @@ def _unescape(value):
 
 def control_characters(text: str) -> bool:
     """True when the text holds a NUL or another control character (tab and line breaks aside)."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def visible(text: str) -> str:
     """The text with each control character written as ``\\xNN``, for error messages and reports."""
-    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS else ch
-                   for ch in text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def cell_errors(cells: list, table: Table) -> list[tuple[str, str, object]]:
@@ -366,7 +370,7 @@ def cell_errors(cells: list, table: Table) -> list[tuple[str, str, object]]:
     since a NUL anywhere marks a damaged file.
     """
     errors: list[tuple[str, str, object]] = []
-    mapped = {index: key for key, index in table.positions.items()}
+    mapped = table.keys_by_index
     for index, value in enumerate(cells):
         if not isinstance(value, str):
             continue

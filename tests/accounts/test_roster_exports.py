@@ -114,7 +114,7 @@ def test_nul_after_4kb_and_control_characters_are_row_errors(app, client, factor
 
 def test_xlsx_zip_bomb_is_refused_on_the_page(app, client, factory, tree, login_as):
     """Does the upload page refuse a zip-bomb XLSX with a clear message (400, nothing staged)?"""
-    from tests.core.test_tabular import zip_bomb
+    from bench.uploads import zip_bomb
 
     admin = factory.person(tree["root"], role="admin", scope=tree["root"])
     login_as(admin)

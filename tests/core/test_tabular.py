@@ -1,68 +1,15 @@
 """The shared table reader: hostile XLSX archives are refused early and cheaply; hostile cells are row errors."""
-import io
 import tracemalloc
-import zipfile
 
 import pytest
-from openpyxl import Workbook
 
+from bench.uploads import sparse_bomb, workbook_bytes, zip_bomb
 from netral_learn.core import tabular
 from netral_learn.core.tabular import Column, TabularFileError, cell_errors, read_table
 
 COLUMNS = (Column("nip", "NIP", ("nip baru",), True), Column("nama", "Nama", (), True),
            Column("unit", "Unit Kerja", ("unor",)))
 MEMORY_BOUND = 100 * 1024 * 1024
-
-
-def workbook_bytes(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def with_sheet(xlsx: bytes, write_sheet) -> bytes:
-    """The workbook with its first sheet's XML replaced by what ``write_sheet(stream)`` writes."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-        for info in source.infolist():
-            if info.filename == "xl/worksheets/sheet1.xml":
-                with target.open(info.filename, "w", force_zip64=True) as stream:
-                    write_sheet(stream)
-            else:
-                target.writestr(info.filename, source.read(info.filename))
-    return out.getvalue()
-
-
-_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
-
-
-def zip_bomb() -> bytes:
-    """A 0.5 MB XLSX whose sheet inflates to 150 MB of rows."""
-    def write(stream):
-        stream.write(_SHEET_HEAD + b"<sheetData>")
-        row = b'<row><c t="inlineStr"><is><t>198609262015051001</t></is></c><c t="inlineStr"><is><t>Budi</t></is></c></row>'
-        chunk = row * (1024 * 1024 // len(row))
-        for _ in range(150):
-            stream.write(chunk)
-        stream.write(b"</sheetData></worksheet>")
-    return with_sheet(workbook_bytes([["NIP", "Nama"]]), write)
-
-
-def sparse_bomb() -> bytes:
-    """A tiny XLSX declaring A1:XFD1048576, with one cell at the very last row and column."""
-    def write(stream):
-        stream.write(_SHEET_HEAD + b'<dimension ref="A1:XFD1048576"/><sheetData>'
-                     b'<row r="1"><c r="A1" t="inlineStr"><is><t>NIP</t></is></c>'
-                     b'<c r="B1" t="inlineStr"><is><t>Nama</t></is></c></row>'
-                     b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
-                     b"</sheetData></worksheet>")
-    return with_sheet(workbook_bytes([["x"]]), write)
 
 
 def read_all(name: str, data: bytes, max_rows: int = 200_000):
