@@ -29,7 +29,7 @@ from ..core.errors import OutOfScope
 from ..core.scope import instansi_in_scope, may_manage_person, subtree_clause
 from ..core.spreadsheet import looks_like_formula
 from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
-                            check_xlsx_archive, read_table, visible)
+                            check_xlsx_archive, error_report_csv, read_table, visible)
 from ..extensions import db
 from . import passwords
 from .models import ROLE_RANK, Jenis, Person, Role, Unit
@@ -567,18 +567,6 @@ def shown_value(plan: RosterPlan, name: str, value) -> str:
     if name == "unit_id":
         return plan.unit_names.get(value, f"#{value}")
     return str(_plain(value))
-
-
-def error_report_csv(plan: ImportPlan) -> bytes:
-    """The per-row error report (row, column, value, reason), UTF-8 with BOM for Excel."""
-    from ..core.spreadsheet import safe_cell
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Baris", "Kolom", "Isi", "Alasan"])
-    for error in plan.errors:
-        writer.writerow([error.row, error.column, safe_cell(error.value), error.message])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def template_xlsx() -> bytes:

@@ -426,6 +426,18 @@ class ImportResult:
     unchanged: int
 
 
+def error_report_csv(plan: ImportPlan) -> bytes:
+    """The per-row error report (row, column, value, reason), UTF-8 with BOM for Excel."""
+    from .spreadsheet import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Baris", "Kolom", "Isi", "Alasan"])
+    for error in plan.errors:
+        writer.writerow([error.row, error.column, safe_cell(error.value), error.message])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def reading_of(plan: ImportPlan) -> dict:
     """How the file was read, as plain values for a preview page (see templates/_import.html)."""
     return {"header_row": plan.header_row, "encoding": plan.encoding,

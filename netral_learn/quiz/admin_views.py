@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
-from ..accounts.roster import error_report_csv
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import requires
 from ..core.storage import StagedUpload
-from ..core.tabular import reading_of
+from ..core.tabular import error_report_csv, reading_of
 from ..courses import authoring, programs
 from ..extensions import db
 from . import bank, grading, services
