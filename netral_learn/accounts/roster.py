@@ -68,6 +68,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("telepon", "Telepon", ("telepon", "no hp", "nomor hp", "hp", "telp", "no telp", "nomor telepon",
                                   "no. hp", "nomor handphone", "no handphone", "no wa", "nomor wa",
                                   "nomor whatsapp"), False, "Nomor telepon/HP (opsional)."),
+    Column("gelar_depan", "Gelar Depan", ("gelar depan",), False,
+           "Gelar di depan nama (opsional, mis. dr. atau Ir.); ditambahkan ke Nama bila belum tertulis."),
+    Column("gelar_belakang", "Gelar Belakang", ("gelar belakang",), False,
+           "Gelar di belakang nama (opsional, mis. S.Pd., M.Si.); ditambahkan ke Nama bila belum tertulis."),
 )
 _FIELDS = ("name", "jenis", "unit_id", "jabatan", "golongan", "email", "phone")
 #: Columns whose cells may carry Excel's text marker: a leading apostrophe ('198609…).
@@ -283,6 +287,8 @@ def _validate_row(cells: list, table: Table, resolver: _UnitResolver, today: dat
         text = _text(value)
         if key in _APOSTROPHE_COLUMNS and text.startswith("'"):
             text = text[1:].strip()  # Excel's text marker, kept by some exports
+        if text == "-":
+            text = ""  # exports write a lone dash for "none": an empty cell, not a formula
         if looks_like_formula(text) and not (key == "telepon" and _PHONE.match(text)):
             errors.append((key, text, _l(
                 "Isi sel diawali karakter rumus (=, +, -, @) dan ditolak demi keamanan. Hapus karakter "
@@ -295,7 +301,7 @@ def _validate_row(cells: list, table: Table, resolver: _UnitResolver, today: dat
 
     cannot_clear = _l("Kolom ini wajib dan tidak dapat dikosongkan.")
     record: dict = {}
-    name = raw.get("nama", "")
+    name = _with_titles(raw.get("nama", ""), raw.get("gelar_depan", ""), raw.get("gelar_belakang", ""))
     if clears("nama"):
         errors.append(("nama", name, cannot_clear))
     elif not name:
@@ -343,6 +349,18 @@ def _validate_row(cells: list, table: Table, resolver: _UnitResolver, today: dat
             errors.append((key, text, message))
         record[_FIELD_OF[key]] = value
     return record, _first_per_column(errors)
+
+
+def _with_titles(name: str, before: str, after: str) -> str:
+    """The name with SIASN's separate academic titles put around it ("Dr. Budi Santoso, M.Si."),
+    unless the name already carries them."""
+    if not name or name.lower() == CLEAR_MARKER:
+        return name
+    if before and not name.lower().startswith(before.lower()):
+        name = f"{before} {name}"
+    if after and not name.lower().endswith(after.lower()):
+        name = f"{name}, {after}"
+    return name
 
 
 def _optional_value(key: str, text: str, jenis: Jenis | None):

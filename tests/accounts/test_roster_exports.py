@@ -134,3 +134,18 @@ def test_quiz_import_shares_the_checks(ctx, factory):
     result = bank.plan_import(course, "soal.csv", text.encode())
     assert [(e.row, e.column) for e in result.errors] == [(4, "Soal"), (5, "Pilihan A")]
     assert result.header_row == 3
+
+
+def test_siasn_titles_join_the_name_and_lone_dashes_are_empty(ctx, tree):
+    """Are SIASN's Gelar Depan/Belakang put around the name (once), and is a lone '-' an empty cell, not a formula?"""
+    text = ("NIP Baru;Gelar Depan;Nama;Gelar Belakang;Jenis Pegawai;Unor;Pangkat/Golongan;Nomor HP\n"
+            "198609262015051001;dr.;Rina Wulandari;Sp.A;PNS Daerah;Dinas Kesehatan;Pembina (IV/a);-\n"
+            "199001012021211002;-;Budi Santoso;S.Pd.;PPPK;Dinas Pendidikan;-;-\n"
+            "198702142012031003;;Siti Aminah, S.E.;S.E.;PNS;Dinas Pendidikan;III/a;\n")
+    result = plan(text.encode("utf-8"), "siasn.csv")
+    assert result.ok, result.errors
+    names = {r["nip"]: (r["name"], r["golongan"], r["phone"]) for r in result.new}
+    assert names == {"198609262015051001": ("dr. Rina Wulandari, Sp.A", "IV/a", None),
+                     "199001012021211002": ("Budi Santoso, S.Pd.", None, None),
+                     "198702142012031003": ("Siti Aminah, S.E.", "III/a", None)}
+    assert dict(result.mapping)["Gelar Depan"] == "Gelar Depan"
