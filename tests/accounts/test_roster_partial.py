@@ -207,3 +207,19 @@ def test_permission_setting_is_for_admins_of_that_instansi(app, client, factory,
     with app.app_context():
         assert db.session.get(Unit, tree["other"].id).operators_import_roster
         assert not db.session.get(Unit, tree["root"].id).operators_import_roster
+
+
+def test_cli_reports_mapping_and_clears_only_when_asked(app, tree, tmp_path):
+    """Does `flask roster import` show the column mapping and per-field counts, and empty fields only with --empty-clears?"""
+    with app.test_request_context():
+        imported(tree)
+    path = tmp_path / "sebagian.csv"
+    path.write_text(f"NIP,Nama,Jenis Pegawai,Unit Kerja,Email\n{BUDI},Budi Santoso,PNS,Dinas Pendidikan,\n")
+    runner = app.test_cli_runner()
+    kept = runner.invoke(args=["roster", "import", str(path)])
+    assert kept.exit_code == 0 and "Email \u2192 Email" in kept.output and "0 diperbarui" in kept.output
+    cleared = runner.invoke(args=["roster", "import", str(path), "--empty-clears"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "Email: 1 berubah, 1 dikosongkan" in cleared.output and "1 diperbarui" in cleared.output
+    with app.app_context():
+        assert db.session.scalar(select(Person.email).where(Person.nip == BUDI)) is None
