@@ -1,6 +1,6 @@
 """``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
-Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
+Scenarios: roster, uploads (hostile XLSX refused), login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
 is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
 and SQL in-process, PostgreSQL + Redis); slowlink (first loads over an emulated 3G link in
 Chromium); faults (restarts PostgreSQL: only
@@ -14,13 +14,15 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost
+from . import (backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost,
+               uploads)
 from . import faults
 from .harness import databases
 from .table import render
 
 SCENARIOS = {
     "roster": lambda args, dbs: roster_import.run(dbs, args.rows),
+    "uploads": lambda args, dbs: uploads.run(dbs),
     "login": lambda args, dbs: login.run(dbs, args.logins),
     "certificates": lambda args, dbs: certificates.run(dbs[:1], args.certificates),
     "reports": lambda args, dbs: reports.run(dbs, args.report_people),

@@ -34,7 +34,9 @@ def _instansi_path(name: str | None) -> str | None:
 @click.option("--instansi", help="Batasi ke satu instansi (nama unit puncak).")
 @click.option("--errors-csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Tulis laporan kesalahan per baris ke berkas ini.")
-def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: Path | None):
+@click.option("--empty-clears", is_flag=True,
+              help="Sel kosong mengosongkan data tersimpan (tanpa ini: dibiarkan; tulis (kosongkan) untuk mengosongkan).")
+def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: Path | None, empty_clears: bool):
     """Impor roster CSV/XLSX: semua baris tersimpan, atau tidak sama sekali."""
     data = file.read_bytes()
     scope = _instansi_path(instansi)
@@ -42,13 +44,17 @@ def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: 
         with click.progressbar(length=roster.estimate_rows(file.name, data), label="Memeriksa",
                                file=sys.stderr) as bar:
             plan = roster.plan_import(file.name, data, scope_path=scope, today=date.today(),
-                                      progress=bar.update)
+                                      progress=bar.update, empty_clears=empty_clears)
     except roster.RosterFileError as exc:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"Baris: {plan.total_rows}  baru: {len(plan.new)}  diperbarui: {len(plan.updates)}  "
                f"tetap: {plan.unchanged}  kesalahan: {len(plan.errors)}")
+    click.echo(f"Baris judul: {plan.header_row}" + (f"  enkode: {plan.encoding}" if plan.encoding else ""))
+    click.echo("Kolom: " + ", ".join(f"{header} \u2192 {title}" for header, title in plan.mapping if title))
     if plan.ignored_headers:
         click.echo("Kolom diabaikan: " + ", ".join(plan.ignored_headers))
+    for title, count in plan.field_counts().items():
+        click.echo(f"  {title}: {count['changed']} berubah" + (f", {count['cleared']} dikosongkan" if count["cleared"] else ""))
     if errors_csv and plan.errors:
         errors_csv.write_bytes(roster.error_report_csv(plan))
     if plan.errors:

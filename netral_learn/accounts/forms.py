@@ -97,6 +97,7 @@ class RosterUploadForm(FlaskForm):
             FileAllowed(["csv", "xlsx"], _l("Jenis berkas tidak didukung: unggah .csv atau .xlsx.")),
         ],
     )
+    empty_clears = BooleanField(_l("Sel kosong mengosongkan data yang tersimpan"))
 
 
 class RosterApplyForm(FlaskForm):

@@ -3,16 +3,20 @@
 Columns are matched by header name (see :data:`COLUMNS`, documented in docs/roster-import.md and
 in the downloadable template). The import runs in two steps: :func:`plan_import` reads and
 validates every row and works out what would change (the dry run); :func:`apply_plan` writes
-it in one transaction, and only when not a single row has an error. Upsert is by NIP, so
-importing the same file twice changes nothing the second time.
+it in one transaction, and only when not a single row has an error and the plan is the one the
+preview showed (:attr:`RosterPlan.fingerprint`). Upsert is by NIP, so importing the same file
+twice changes nothing the second time. A column absent from the file, or an empty cell, leaves the
+field as it is; :data:`CLEAR_MARKER` (or the ``empty_clears`` option) empties it. The file is read
+by the shared reader :mod:`netral_learn.core.tabular`.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,57 +25,70 @@ from sqlalchemy import bindparam, func, insert, select, update
 
 from ..core import audit
 from ..core.clock import now_utc
-from ..core.scope import subtree_clause
+from ..core.errors import OutOfScope
+from ..core.scope import instansi_in_scope, may_manage_person, subtree_clause
 from ..core.spreadsheet import looks_like_formula
+from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
+                            check_xlsx_archive, error_report_csv, read_table, visible)
 from ..extensions import db
 from . import passwords
-from .models import Jenis, Person, Unit
+from .models import ROLE_RANK, Jenis, Person, Role, Unit
 from .nip import IdentifierError, validate_identifier
 
 MAX_ROWS = 200_000
 _CHUNK = 5_000
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # header written in the template
-    aliases: tuple[str, ...]
-    required: bool = False
-    description: str = ""
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("nip", "NIP", ("nip", "nip baru", "ni pppk", "nip/ni pppk", "nomor induk", "id pegawai",
-                           "nip / ni pppk / id"), True,
-           "NIP PNS atau NI PPPK (18 digit, ketik sebagai teks), atau ID dari instansi untuk non-ASN."),
-    Column("nama", "Nama", ("nama", "nama lengkap", "nama pegawai"), True,
+                           "nip / ni pppk / id", "nip/nipppk", "nomor induk pegawai", "nip pegawai"), True,
+           "NIP PNS atau NI PPPK (18 digit, ketik sebagai teks; tanda petik ' di depan diabaikan), "
+           "atau ID dari instansi untuk non-ASN."),
+    Column("nama", "Nama", ("nama", "nama lengkap", "nama pegawai", "nama asn", "nama lengkap dengan gelar"), True,
            "Nama lengkap dengan gelar, seperti pada dokumen kepegawaian."),
     Column("jenis", "Jenis Pegawai", ("jenis pegawai", "jenis", "status pegawai", "status kepegawaian",
-                                      "jenis kepegawaian"), True,
-           "PNS (termasuk CPNS), PPPK, atau Non-ASN (honorer, TKK, PTT, PPNPN)."),
-    Column("unit", "Unit Kerja", ("unit kerja", "unit", "opd", "unor", "satuan kerja", "nama unor"), False,
+                                      "jenis kepegawaian", "status asn", "jenis asn"), True,
+           "PNS (termasuk CPNS, \u201cPNS Daerah\u201d), PPPK, atau Non-ASN (honorer, TKK, PTT, PPNPN)."),
+    Column("unit", "Unit Kerja", ("unit kerja", "unit", "opd", "unor", "satuan kerja", "nama unor", "unor nama",
+                                  "unit organisasi", "nama unit kerja", "unit kerja nama", "nama opd",
+                                  "perangkat daerah", "skpd", "satker"), False,
            "Nama unit kerja; jika nama sama dipakai beberapa unit, tulis jalurnya: "
            "\"Dinas Pendidikan > Sekretariat\". Wajib bila Kode Unit kosong."),
-    Column("kode_unit", "Kode Unit", ("kode unit", "kode unor", "unor id", "id unor", "kode unit kerja"), False,
+    Column("kode_unit", "Kode Unit", ("kode unit", "kode unor", "unor id", "id unor", "kode unit kerja",
+                                      "kode unit organisasi", "kode opd"), False,
            "Kode unit dari sistem kepegawaian (opsional; diutamakan bila diisi)."),
-    Column("jabatan", "Jabatan", ("jabatan", "nama jabatan"), False, "Nama jabatan (opsional)."),
-    Column("golongan", "Golongan", ("golongan", "gol", "golongan/ruang", "pangkat/golongan", "gol/ruang"), False,
-           "PNS: I/a sampai IV/e; PPPK: I sampai XVII; kosongkan untuk non-ASN."),
-    Column("email", "Email", ("email", "e-mail", "surel", "alamat email"), False, "Alamat email (opsional)."),
+    Column("jabatan", "Jabatan", ("jabatan", "nama jabatan", "jabatan nama", "jabatan terakhir"), False,
+           "Nama jabatan (opsional)."),
+    Column("golongan", "Golongan", ("golongan", "gol", "golongan/ruang", "pangkat/golongan", "gol/ruang",
+                                    "golongan ruang", "gol ruang", "pangkat golongan", "pangkat/gol", "gol akhir",
+                                    "golongan akhir", "gol akhir nama", "pangkat/golongan ruang"), False,
+           "PNS: I/a sampai IV/e (juga \u201cPenata (III/c)\u201d); PPPK: I sampai XVII; kosongkan untuk non-ASN."),
+    Column("email", "Email", ("email", "e-mail", "surel", "alamat email", "email kantor"), False,
+           "Alamat email (opsional)."),
     Column("telepon", "Telepon", ("telepon", "no hp", "nomor hp", "hp", "telp", "no telp", "nomor telepon",
-                                  "no. hp"), False, "Nomor telepon/HP (opsional)."),
+                                  "no. hp", "nomor handphone", "no handphone", "no wa", "nomor wa",
+                                  "nomor whatsapp"), False, "Nomor telepon/HP (opsional)."),
+    Column("gelar_depan", "Gelar Depan", ("gelar depan",), False,
+           "Gelar di depan nama (opsional, mis. dr. atau Ir.); ditambahkan ke Nama bila belum tertulis."),
+    Column("gelar_belakang", "Gelar Belakang", ("gelar belakang",), False,
+           "Gelar di belakang nama (opsional, mis. S.Pd., M.Si.); ditambahkan ke Nama bila belum tertulis."),
 )
-_BY_ALIAS = {alias: col for col in COLUMNS for alias in col.aliases}
 _FIELDS = ("name", "jenis", "unit_id", "jabatan", "golongan", "email", "phone")
+#: Columns whose cells may carry Excel's text marker: a leading apostrophe ('198609…).
+_APOSTROPHE_COLUMNS = ("nip", "telepon", "kode_unit")
 
 _JENIS_WORDS = {
     "PNS": Jenis.PNS, "CPNS": Jenis.PNS, "PEGAWAI NEGERI SIPIL": Jenis.PNS,
     "PPPK": Jenis.PPPK, "P3K": Jenis.PPPK, "PPPK PARUH WAKTU": Jenis.PPPK,
+    "PEGAWAI PEMERINTAH DENGAN PERJANJIAN KERJA": Jenis.PPPK,
     "NON ASN": Jenis.NON_ASN, "NONASN": Jenis.NON_ASN, "NON_ASN": Jenis.NON_ASN,
     "HONORER": Jenis.NON_ASN, "TKK": Jenis.NON_ASN, "PTT": Jenis.NON_ASN, "PPNPN": Jenis.NON_ASN,
     "THL": Jenis.NON_ASN, "TNP": Jenis.NON_ASN, "KONTRAK": Jenis.NON_ASN,
 }
+#: First words of SIASN's "Jenis Pegawai" values ("PNS Daerah", "CPNS Daerah", "PPPK Penuh Waktu").
+_JENIS_FIRST_WORDS = {"PNS": Jenis.PNS, "CPNS": Jenis.PNS, "PPPK": Jenis.PPPK, "P3K": Jenis.PPPK,
+                      "HONORER": Jenis.NON_ASN}
+_PNS_GOLONGAN_INSIDE = re.compile(r"(?<![A-Z])(IV|III|II|I)\s*/\s*([A-E])(?![A-Z])")
 _PNS_GOLONGAN = re.compile(r"^(I|II|III|IV)\s*[/ ]?\s*([a-eA-E])$")
 _PNS_MAX_RUANG = {"I": "d", "II": "d", "III": "d", "IV": "e"}
 _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
@@ -81,143 +98,76 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,20}$")
 _PATH_SEPARATOR = re.compile(r"\s*(?:>|›)\s*")
 
 
-class RosterFileError(Exception):
-    """The file as a whole cannot be read (type, encoding, headers); nothing was written."""
+#: The file as a whole cannot be read (type, encoding, headers); nothing was written.
+RosterFileError = TabularFileError
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+
+#: A cell holding this (any case) empties the field; an empty cell leaves it as it is.
+CLEAR_MARKER = "(kosongkan)"
+#: Fields an import may empty (the others are required).
+CLEARABLE = ("jabatan", "golongan", "email", "phone")
+#: Field → the column title shown in the preview.
+FIELD_TITLES = {"name": "Nama", "jenis": "Jenis Pegawai", "unit_id": "Unit Kerja", "jabatan": "Jabatan",
+                "golongan": "Golongan", "email": "Email", "phone": "Telepon"}
+_FIELD_OF = {"nama": "name", "jenis": "jenis", "jabatan": "jabatan", "golongan": "golongan", "email": "email",
+             "telepon": "phone"}
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    message: str
+class RosterPlan(ImportPlan):
+    """A roster import's plan: besides what :class:`ImportPlan` holds, each change of each person.
 
+    ``changes`` lists, per existing person the file changes, the row, NIP, name and
+    ``{field: (old, new)}``; the :attr:`fingerprint` of the new people and of these changes is
+    what the preview showed, and the apply writes only a plan with the same fingerprint.
+    """
 
-@dataclass
-class ImportPlan:
-    """What an import would do; produced by the dry run and applied as a whole."""
+    changes: list[dict] = field(default_factory=list)
+    empty_clears: bool = False  #: whether an empty cell empties the field (an option of the upload)
+    unit_names: dict[int, str] = field(default_factory=dict)
 
-    total_rows: int = 0
-    new: list[dict] = field(default_factory=list)
-    updates: list[dict] = field(default_factory=list)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    ignored_headers: list[str] = field(default_factory=list)
-    preview: list[dict] = field(default_factory=list)
+    def field_counts(self) -> dict[str, dict[str, int]]:
+        """Per field title: how many people it changes, and how many of those it empties."""
+        counts: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            for name, (_, new) in change["fields"].items():
+                entry = counts.setdefault(FIELD_TITLES[name], {"changed": 0, "cleared": 0})
+                entry["changed"] += 1
+                entry["cleared"] += new is None
+        return counts
 
     @property
-    def ok(self) -> bool:
-        return not self.errors and self.total_rows > 0
+    def fingerprint(self) -> str:
+        """SHA-256 of every write the plan would make (new people and changed fields with old values)."""
+        digest = hashlib.sha256()
+        for record in sorted(self.new, key=lambda r: r["nip"]):
+            digest.update(json.dumps(["new", sorted((k, _plain(v)) for k, v in record.items())]).encode())
+        for change in sorted(self.changes, key=lambda c: c["id"]):
+            fields = sorted((k, _plain(old), _plain(new)) for k, (old, new) in change["fields"].items())
+            digest.update(json.dumps(["change", change["id"], fields]).encode())
+        return digest.hexdigest()
 
 
-@dataclass
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
+def _plain(value):
+    return value.value if isinstance(value, Jenis) else value
+
+
+class PlanChanged(TabularFileError):
+    """The data moved between the preview and the apply: the plan differs from what was shown."""
 
 
 # --- reading -------------------------------------------------------------------------------
 
-def _header_key(text: object) -> str:
-    return " ".join(re.sub(r"[_*:]", " ", str(text or "")).lower().split())
-
-
-def read_rows(filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    """Headers and (row number, cells) of a CSV or XLSX file, or :class:`RosterFileError`."""
-    name = filename.lower()
-    if not data:
-        raise RosterFileError(_l("Berkas kosong."))
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith(".csv"):
-        return _read_csv(data)
-    raise RosterFileError(_l("Jenis berkas tidak didukung: unggah .csv atau .xlsx."))
-
-
-def _read_csv(data: bytes):
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
-        raise RosterFileError(_l("Berkas ini bukan CSV teks (mungkin XLSX yang diberi nama .csv)."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RosterFileError(_l(
-            "Berkas CSV tidak berenkode UTF-8 (karakter tak terbaca di baris %(line)d; kemungkinan "
-            "Windows-1252/ANSI). Di Excel pilih Simpan Sebagai \u2192 \u201cCSV UTF-8 (dibatasi koma)\u201d, "
-            "lalu unggah lagi.", line=line)) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max([",", ";", "\t"], key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise RosterFileError(_l("Berkas kosong.")) from None
-    except csv.Error as exc:
-        raise RosterFileError(_l("Baris judul CSV tidak dapat dibaca: %(e)s", e=str(exc))) from None
-
-    def rows():
-        try:
-            for number, cells in enumerate(reader, start=2):
-                yield number, cells
-        except csv.Error as exc:
-            raise RosterFileError(_l("CSV rusak di baris %(line)d: %(e)s", line=reader.line_num, e=str(exc))) from None
-
-    return headers, rows()
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise RosterFileError(_l("Berkas ini bukan XLSX yang sah (mungkin format .xls lama atau CSV). "
-                                 "Simpan ulang sebagai Excel Workbook (.xlsx)."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise RosterFileError(_l("Berkas XLSX rusak atau tidak dapat dibaca (%(e)s).", e=type(exc).__name__)) from None
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        headers = [("" if v is None else str(v)) for v in next(iterator)]
-    except StopIteration:
-        raise RosterFileError(_l("Lembar pertama XLSX kosong.")) from None
-
-    def rows():
-        for number, cells in enumerate(iterator, start=2):
-            yield number, list(cells)
-        workbook.close()
-
-    return headers, rows()
-
-
-def map_headers(headers: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Map column keys to positions by header name; raise when a required column is missing."""
-    positions: dict[str, int] = {}
-    ignored = []
-    for index, header in enumerate(headers):
-        column = _BY_ALIAS.get(_header_key(header))
-        if column is None:
-            if str(header or "").strip():
-                ignored.append(str(header).strip())
-            continue
-        if column.key in positions:
-            raise RosterFileError(_l("Kolom %(col)s muncul lebih dari sekali di baris judul.", col=column.title))
-        positions[column.key] = index
-    missing = [c.title for c in COLUMNS if c.required and c.key not in positions]
-    if "unit" not in positions and "kode_unit" not in positions:
+def _missing_columns(found: set[str]) -> list[str]:
+    missing = [c.title for c in COLUMNS if c.required and c.key not in found]
+    if "unit" not in found and "kode_unit" not in found:
         missing.append("Unit Kerja / Kode Unit")
-    if missing:
-        raise RosterFileError(_l(
-            "Kolom wajib tidak ditemukan di baris pertama: %(missing)s. Kolom yang terbaca: %(found)s. "
-            "Unduh templat untuk melihat nama kolom yang dikenali.",
-            missing=", ".join(missing),
-            found=", ".join(str(h) for h in headers if str(h or "").strip()) or "-"))
-    return positions, ignored
+    return missing
+
+
+def read_roster(filename: str, data: bytes) -> Table:
+    """The roster file as a :class:`Table` (header found, columns mapped), or RosterFileError."""
+    return read_table(filename, data, COLUMNS, max_rows=MAX_ROWS, missing=_missing_columns)
 
 
 # --- validating ----------------------------------------------------------------------------
@@ -292,7 +242,8 @@ def _golongan(value: str, jenis: Jenis):
     if jenis == Jenis.NON_ASN:
         return None, _l("Pegawai non-ASN tidak memiliki golongan; kosongkan kolom ini.")
     if jenis == Jenis.PNS:
-        match = _PNS_GOLONGAN.match(value.upper().replace(".", ""))
+        upper = value.upper().replace(".", "")
+        match = _PNS_GOLONGAN.match(upper) or _PNS_GOLONGAN_INSIDE.search(upper)
         if match and match.group(2).lower() <= _PNS_MAX_RUANG[match.group(1)]:
             return f"{match.group(1)}/{match.group(2).lower()}", None
         return None, _l("Golongan PNS \u201c%(value)s\u201d tidak dikenal; gunakan I/a sampai IV/e.", value=value)
@@ -301,21 +252,43 @@ def _golongan(value: str, jenis: Jenis):
         return upper, None
     if upper.isdigit() and 1 <= int(upper) <= 17:
         return _ROMAN[int(upper) - 1], None
+    numerals = [word for word in re.split(r"[^A-Z0-9]+", upper) if word in _ROMAN]
+    if len(numerals) == 1:  # "Golongan IX", "IX (Ahli Pertama)"
+        return numerals[0], None
     return None, _l("Golongan PPPK \u201c%(value)s\u201d tidak dikenal; gunakan I sampai XVII.", value=value)
 
 
-def _validate_row(cells: list, positions: dict[str, int], resolver: _UnitResolver, today: date):
-    """Return (record dict, list of (column, value, message))."""
-    errors = []
+def _jenis(value: str) -> Jenis | None:
+    """PNS, PPPK or non-ASN from the words personnel exports use, or None."""
+    upper = " ".join(value.upper().replace("-", " ").replace("_", " ").split())
+    if upper in _JENIS_WORDS:
+        return _JENIS_WORDS[upper]
+    words = upper.split()
+    return _JENIS_FIRST_WORDS.get(words[0]) if words else None
+
+
+def _validate_row(cells: list, table: Table, resolver: _UnitResolver, today: date, empty_clears: bool):
+    """Return (record, list of (column, value, message)).
+
+    The record holds the NIP, name and jenis, and only the other fields the row sets: a column
+    absent from the file, or an empty cell (unless ``empty_clears``), leaves the field as it is;
+    :data:`CLEAR_MARKER` empties it (None).
+    """
+    errors = cell_errors(cells, table)
+    refused = {column for column, _, _ in errors}
     raw = {}
-    for key, index in positions.items():
-        value = cells[index] if index < len(cells) else None
+    for key, index in table.positions.items():
+        value = cells[index] if index < len(cells) and key not in refused else None
         if key == "nip" and isinstance(value, (int, float)):
             errors.append(("nip", _text(value), _l(
                 "NIP tersimpan sebagai angka di Excel sehingga digitnya bisa hilang. Format kolom NIP "
                 "sebagai Teks, lalu ketik ulang.")))
             value = ""
         text = _text(value)
+        if key in _APOSTROPHE_COLUMNS and text.startswith("'"):
+            text = text[1:].strip()  # Excel's text marker, kept by some exports
+        if text == "-":
+            text = ""  # exports write a lone dash for "none": an empty cell, not a formula
         if looks_like_formula(text) and not (key == "telepon" and _PHONE.match(text)):
             errors.append((key, text, _l(
                 "Isi sel diawali karakter rumus (=, +, -, @) dan ditolak demi keamanan. Hapus karakter "
@@ -323,16 +296,21 @@ def _validate_row(cells: list, positions: dict[str, int], resolver: _UnitResolve
             text = ""
         raw[key] = text
 
+    def clears(key: str) -> bool:
+        return raw.get(key, "").lower() == CLEAR_MARKER
+
+    cannot_clear = _l("Kolom ini wajib dan tidak dapat dikosongkan.")
     record: dict = {}
-    name = raw.get("nama", "")
-    if not name:
+    name = _with_titles(raw.get("nama", ""), raw.get("gelar_depan", ""), raw.get("gelar_belakang", ""))
+    if clears("nama"):
+        errors.append(("nama", name, cannot_clear))
+    elif not name:
         errors.append(("nama", "", _l("Nama wajib diisi.")))
     elif len(name) > 200:
         errors.append(("nama", name[:40], _l("Nama maksimal 200 karakter.")))
     record["name"] = name
 
-    jenis = _JENIS_WORDS.get(raw.get("jenis", "").upper().replace("-", " ").replace("_", " ").strip()) \
-        or _JENIS_WORDS.get(raw.get("jenis", "").upper())
+    jenis = _jenis(raw.get("jenis", ""))
     if jenis is None:
         errors.append(("jenis", raw.get("jenis", ""), _l(
             "Jenis pegawai \u201c%(value)s\u201d tidak dikenal; isi PNS, PPPK atau Non-ASN.", value=raw.get("jenis", ""))))
@@ -346,27 +324,59 @@ def _validate_row(cells: list, positions: dict[str, int], resolver: _UnitResolve
     elif not raw.get("nip") and not any(e[0] == "nip" for e in errors):
         errors.append(("nip", "", _l("NIP/ID wajib diisi.")))
 
-    unit_id, problem = resolver.resolve(raw.get("unit", ""), raw.get("kode_unit", ""))
-    if problem:
-        column, message = problem
-        errors.append((column, raw.get(column, ""), message))
-    record["unit_id"] = unit_id
+    if clears("unit") or clears("kode_unit"):
+        errors.append(("kode_unit" if clears("kode_unit") else "unit", CLEAR_MARKER, cannot_clear))
+    elif raw.get("unit") or raw.get("kode_unit"):
+        unit_id, problem = resolver.resolve(raw.get("unit", ""), raw.get("kode_unit", ""))
+        if problem:
+            column, message = problem
+            errors.append((column, raw.get(column, ""), message))
+        record["unit_id"] = unit_id
 
-    if jenis is not None:
-        record["golongan"], message = _golongan(raw.get("golongan", ""), jenis)
+    for key in ("jabatan", "golongan", "email", "telepon"):
+        if key not in table.positions:
+            continue
+        text = raw[key]
+        if clears(key):
+            record[_FIELD_OF[key]] = None
+            continue
+        if not text or (key == "golongan" and text == "-"):
+            if empty_clears:
+                record[_FIELD_OF[key]] = None
+            continue
+        value, message = _optional_value(key, text, jenis)
         if message:
-            errors.append(("golongan", raw.get("golongan", ""), message))
-    record["jabatan"] = raw.get("jabatan", "")[:200] or None
-
-    email = raw.get("email", "").lower()
-    if email and (len(email) > 254 or not _EMAIL.match(email)):
-        errors.append(("email", email, _l("Alamat email tidak valid.")))
-    record["email"] = email or None
-    phone = raw.get("telepon", "")
-    if phone and not _PHONE.match(phone):
-        errors.append(("telepon", phone, _l("Nomor telepon hanya boleh berisi angka, spasi, tanda hubung dan + di depan.")))
-    record["phone"] = phone or None
+            errors.append((key, text, message))
+        record[_FIELD_OF[key]] = value
     return record, _first_per_column(errors)
+
+
+def _with_titles(name: str, before: str, after: str) -> str:
+    """The name with SIASN's separate academic titles put around it ("Dr. Budi Santoso, M.Si."),
+    unless the name already carries them."""
+    if not name or name.lower() == CLEAR_MARKER:
+        return name
+    if before and not name.lower().startswith(before.lower()):
+        name = f"{before} {name}"
+    if after and not name.lower().endswith(after.lower()):
+        name = f"{name}, {after}"
+    return name
+
+
+def _optional_value(key: str, text: str, jenis: Jenis | None):
+    """(normalized value, None) or (None, message) for a filled optional cell."""
+    if key == "jabatan":
+        return text[:200], None
+    if key == "golongan":
+        return _golongan(text, jenis) if jenis is not None else (None, None)
+    if key == "email":
+        email = text.lower()
+        if len(email) > 254 or not _EMAIL.match(email):
+            return None, _l("Alamat email tidak valid.")
+        return email, None
+    if not _PHONE.match(text):
+        return None, _l("Nomor telepon hanya boleh berisi angka, spasi, tanda hubung dan + di depan.")
+    return text, None
 
 
 def _first_per_column(errors: list) -> list:
@@ -383,50 +393,57 @@ def _first_per_column(errors: list) -> list:
 # --- planning and applying -----------------------------------------------------------------
 
 def plan_import(filename: str, data: bytes, *, scope_path: str | None, today: date | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportPlan:
+                progress: Callable[[int], None] | None = None, actor: Person | None = None,
+                empty_clears: bool = False, lock: bool = False) -> RosterPlan:
     """Read, validate and compare every row with the database; write nothing (the dry run).
 
-    ``scope_path`` limits the units (and existing people) the file may touch: the admin's
-    instansi, or None for a superadmin / the CLI without --instansi.
+    ``scope_path`` limits the units (and existing people) the file may touch: the uploader's
+    subtree or instansi, or None for a superadmin / the CLI without --instansi. With an
+    ``actor``, a row that would change someone the actor may not manage
+    (:func:`~netral_learn.core.scope.may_manage_person`) is a row error. ``lock`` (for the
+    apply) locks the rows of the people compared until the transaction ends.
     """
     today = today or date.today()
-    headers, rows = read_rows(filename, data)
-    positions, ignored = map_headers(headers)
+    table = read_roster(filename, data)
     title = {c.key: c.title for c in COLUMNS}
     resolver = _UnitResolver(scope_path)
-    plan = ImportPlan(ignored_headers=ignored)
-    records: dict[str, tuple[int, dict]] = {}
-    for number, cells in rows:
-        if not any(_text(c) for c in cells):
-            continue  # blank lines are not rows
+    plan = RosterPlan(empty_clears=empty_clears)
+    plan.describe(table)
+    records: dict[str, tuple[int, dict | None]] = {}
+    for number, cells in table.rows:
         plan.total_rows += 1
         if plan.total_rows > MAX_ROWS:
             raise RosterFileError(_l("Berkas melebihi %(n)d baris; bagi menjadi beberapa berkas.", n=MAX_ROWS))
-        record, errors = _validate_row(cells, positions, resolver, today)
+        record, errors = _validate_row(cells, table, resolver, today, empty_clears)
         for column, value, message in errors:
-            plan.errors.append(RowError(number, title.get(column, column), str(value)[:60], str(message)))
+            plan.errors.append(RowError(number, title.get(column, column), visible(str(value))[:60], str(message)))
         nip = record.get("nip")
         if nip:
             if nip in records:
                 first = records[nip][0]
                 plan.errors.append(RowError(number, "NIP", nip, str(_l(
                     "NIP ganda dalam berkas: sama dengan baris %(row)d.", row=first))))
-            elif not errors:
-                records[nip] = (number, record)
             else:
-                records[nip] = (number, None)
+                records[nip] = (number, None if errors else record)
         if progress and plan.total_rows % 1000 == 0:
             progress(1000)
     if progress:
         progress(plan.total_rows % 1000)
     if plan.total_rows == 0:
         raise RosterFileError(_l("Berkas tidak berisi baris data di bawah baris judul."))
-    _compare_with_database(plan, {nip: r for nip, r in records.items() if r[1] is not None}, scope_path)
+    plan.unit_names = {row.id: row.name for row in resolver.units.values()}
+    _compare_with_database(plan, {nip: r for nip, r in records.items() if r[1] is not None}, scope_path,
+                           actor, lock)
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
 
-def _compare_with_database(plan: ImportPlan, records: dict[str, tuple[int, dict]], scope_path: str | None):
+_NOT_AUTHORIZED = _l("Tidak berwenang mengubah pegawai ini: perannya setara atau lebih tinggi dari Anda, "
+                     "atau ia di luar wewenang Anda. Hapus baris ini atau minta admin di atas Anda.")
+
+
+def _compare_with_database(plan: RosterPlan, records: dict[str, tuple[int, dict]], scope_path: str | None,
+                           actor: Person | None, lock: bool):
     nips = list(records)
     existing = {}
     columns = [Person.id, Person.nip, Unit.path, *(getattr(Person, f) for f in _FIELDS)]
@@ -436,31 +453,78 @@ def _compare_with_database(plan: ImportPlan, records: dict[str, tuple[int, dict]
         # row against the 5,000 NIPs one by one (minutes to re-import 100,000 just-added rows).
         chunk = bindparam("nips", nips[start:start + _CHUNK], expanding=True, literal_execute=True)
         query = select(*columns).join(Unit, Person.unit_id == Unit.id).where(Person.nip.in_(chunk))
+        if lock:
+            query = query.with_for_update(of=Person)
         for row in db.session.execute(query):
             existing[row.nip] = row
+    changed: list[dict] = []
     for nip, (number, record) in records.items():
         current = existing.get(nip)
         status = "baru"
         if current is None:
-            plan.new.append({"nip": nip, **record})
+            if "unit_id" not in record:
+                plan.errors.append(RowError(number, "Unit Kerja", "", str(_l("Unit kerja wajib diisi untuk pegawai baru."))))
+                continue
+            plan.new.append({"nip": nip, **{f: record.get(f) for f in _FIELDS}})
         elif scope_path and not current.path.startswith(scope_path):
             plan.errors.append(RowError(number, "NIP", nip, str(_l(
                 "NIP ini sudah terdaftar di unit di luar wewenang Anda; hubungi admin instansi tersebut."))))
             continue
         else:
-            changes = {f: record[f] for f in _FIELDS if getattr(current, f) != record[f]}
-            if changes:
-                plan.updates.append({"id": current.id, **changes})
+            fields = {f: (getattr(current, f), v) for f, v in record.items()
+                      if f in _FIELDS and getattr(current, f) != v}
+            if "golongan" not in record and "jenis" in fields and current.golongan:
+                _, problem = _golongan(current.golongan, record["jenis"])
+                if problem:
+                    plan.errors.append(RowError(number, "Golongan", current.golongan, str(_l(
+                        "Golongan tersimpan \u201c%(value)s\u201d tidak cocok dengan jenis pegawai yang baru; isi "
+                        "kolom Golongan, atau tulis %(marker)s untuk mengosongkannya.",
+                        value=current.golongan, marker=CLEAR_MARKER))))
+                    continue
+            if fields:
+                changed.append({"row": number, "id": current.id, "nip": nip,
+                                "name": record.get("name") or current.name, "fields": fields})
                 status = "ubah"
             else:
                 plan.unchanged += 1
                 status = "tetap"
         if len(plan.preview) < 20:
-            plan.preview.append({"row": number, "nip": nip, "status": status, **record})
+            shown = {f: record[f] if f in record else (getattr(current, f) if current is not None else None)
+                     for f in _FIELDS}
+            plan.preview.append({"row": number, "nip": nip, "status": status, **shown})
+    allowed = _manageable(actor, [c["id"] for c in changed]) if actor is not None else None
+    for change in changed:
+        if allowed is not None and change["id"] not in allowed:
+            plan.errors.append(RowError(change["row"], "NIP", change["nip"], str(_NOT_AUTHORIZED)))
+            continue
+        plan.changes.append(change)
+        plan.updates.append({"id": change["id"], **{f: new for f, (_, new) in change["fields"].items()}})
 
 
-def apply_plan(actor, plan: ImportPlan, progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Write a clean plan in the caller's transaction: insert new people, update changed ones."""
+def _manageable(actor: Person, person_ids: list[int]) -> set[int]:
+    """The ids among ``person_ids`` of the people the actor may manage (the one rule of core.scope)."""
+    from sqlalchemy.orm import selectinload
+
+    allowed: set[int] = set()
+    for start in range(0, len(person_ids), _CHUNK):
+        chunk = person_ids[start:start + _CHUNK]
+        people = db.session.scalars(select(Person).options(selectinload(Person.unit))
+                                    .where(Person.id.in_(chunk))).all()
+        allowed.update(person.id for person in people if may_manage_person(actor, person))
+    return allowed
+
+
+def apply_plan(actor, plan: RosterPlan, progress: Callable[[int], None] | None = None,
+               expected: str | None = None) -> ImportResult:
+    """Write a clean plan in the caller's transaction: insert new people, update changed fields.
+
+    With ``expected`` (the fingerprint the preview showed), a plan that differs raises
+    :class:`PlanChanged` and nothing is written.
+    """
+    if expected is not None and plan.fingerprint != expected:
+        raise PlanChanged(_l("Data pegawai berubah sejak pratinjau dibuat, sehingga impor tidak lagi sama dengan "
+                             "yang Anda periksa. Tidak ada data yang disimpan; periksa pratinjau terbaru di bawah, "
+                             "lalu terapkan lagi."))
     if not plan.ok:
         raise RosterFileError(_l("Impor dibatalkan: masih ada %(n)d kesalahan; tidak ada data yang disimpan.",
                                  n=len(plan.errors)))
@@ -495,20 +559,32 @@ def apply_plan(actor, plan: ImportPlan, progress: Callable[[int], None] | None =
             progress(len(chunk))
     db.session.flush()
     audit.record(actor, "roster.import", "people", created=len(plan.new), updated=len(plan.updates),
-                 unchanged=plan.unchanged)
+                 unchanged=plan.unchanged, fields={k: v["changed"] for k, v in plan.field_counts().items()},
+                 fingerprint=plan.fingerprint)
     return ImportResult(created=len(plan.new), updated=len(plan.updates), unchanged=plan.unchanged)
 
 
-def error_report_csv(plan: ImportPlan) -> bytes:
-    """The per-row error report (row, column, value, reason), UTF-8 with BOM for Excel."""
+def changes_csv(plan: RosterPlan) -> bytes:
+    """Every change of the plan, one line per person and field (NIP, name, field, old, new), for Excel."""
     from ..core.spreadsheet import safe_cell
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Baris", "Kolom", "Isi", "Alasan"])
-    for error in plan.errors:
-        writer.writerow([error.row, error.column, safe_cell(error.value), error.message])
+    writer.writerow(["Baris", "NIP", "Nama", "Kolom", "Lama", "Baru"])
+    for change in plan.changes:
+        for name, (old, new) in change["fields"].items():
+            writer.writerow([change["row"], change["nip"], safe_cell(change["name"]), FIELD_TITLES[name],
+                             safe_cell(shown_value(plan, name, old)), safe_cell(shown_value(plan, name, new))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def shown_value(plan: RosterPlan, name: str, value) -> str:
+    """A field value as the preview writes it: unit names for unit ids, "(kosong)" for nothing."""
+    if value is None or value == "":
+        return str(_l("(kosong)"))
+    if name == "unit_id":
+        return plan.unit_names.get(value, f"#{value}")
+    return str(_plain(value))
 
 
 def template_xlsx() -> bytes:
@@ -562,10 +638,40 @@ def estimate_rows(filename: str, data: bytes) -> int:
         try:
             from openpyxl import load_workbook
 
+            check_xlsx_archive(data)  # a zip bomb is refused here too, before openpyxl opens it
             workbook = load_workbook(io.BytesIO(data), read_only=True)
-            rows = (workbook.worksheets[0].max_row or 1) - 1
+            rows = min((workbook.worksheets[0].max_row or 1) - 1, MAX_ROWS)
             workbook.close()
             return max(rows, 1)
         except Exception:  # noqa: BLE001 - the real read reports the problem
             return 1
     return max(data.count(b"\n") - 1, 1)
+
+
+# --- who may import ------------------------------------------------------------------------
+
+def may_import(actor: Person) -> bool:
+    """Admins and superadmins import rosters; an operator only when their instansi allows it."""
+    if actor.role in (Role.ADMIN, Role.SUPERADMIN):
+        return True
+    if actor.role != Role.OPERATOR or actor.scope_unit is None:
+        return False
+    instansi = db.session.get(Unit, actor.scope_unit.root_id)
+    return bool(instansi is not None and instansi.operators_import_roster)
+
+
+def import_permissions(actor: Person) -> list[Unit]:
+    """The instansi whose operator import setting the actor may change (admins and above)."""
+    if actor.rank < ROLE_RANK[Role.ADMIN]:
+        return []
+    return list(db.session.scalars(instansi_in_scope(actor)))
+
+
+def set_operator_import(actor: Person, instansi: Unit, allowed: bool) -> Unit:
+    """Allow or forbid the operators of an instansi to import rosters for their own subtree."""
+    if instansi.parent_id is not None or instansi not in import_permissions(actor):
+        raise OutOfScope()
+    instansi.operators_import_roster = bool(allowed)
+    db.session.flush()
+    audit.record(actor, "roster.operator_import", f"unit:{instansi.id}", allowed=bool(allowed))
+    return instansi

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
-from ..accounts.roster import error_report_csv
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import requires
 from ..core.storage import StagedUpload
+from ..core.tabular import error_report_csv, reading_of
 from ..courses import authoring, programs
 from ..extensions import db
 from . import bank, grading, services
@@ -145,7 +145,7 @@ def question_status(course_id: int, question_id: int):
 def _summary(course, plan) -> dict:
     return {"course": course.id, "total": plan.total_rows, "new": len(plan.new), "updated": len(plan.updates),
             "reactivated": sum(1 for *_, again in plan.updates if again), "unchanged": plan.unchanged,
-            "errors": len(plan.errors), "ignored": plan.ignored_headers,
+            "errors": len(plan.errors), "ignored": plan.ignored_headers, "reading": reading_of(plan),
             "first_errors": [e.__dict__ for e in plan.errors[:50]], "preview": plan.preview}
 
 

@@ -17,10 +17,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import Person
-from ..accounts.roster import Column, ImportPlan, ImportResult, RosterFileError, RowError, read_rows
 from ..core import audit
 from ..core.errors import InvalidInput, OutOfScope
 from ..core.spreadsheet import csv_bytes, looks_like_formula, xlsx_bytes
+from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
+                            read_table, visible)
 from ..courses import programs as program_services
 from ..courses.models import Course, Program
 from ..extensions import db
@@ -211,7 +212,6 @@ COLUMNS: tuple[Column, ...] = (
            "Rujukan peraturan, mis. PP 94/2021 Pasal 5 (opsional)."),
 )
 _TITLE = {c.key: c.title for c in COLUMNS}
-_BY_ALIAS = {alias: c for c in COLUMNS for alias in (c.title.lower(), *c.aliases)}
 #: Which column a problem of :func:`check_question` points at.
 _FIELD_COLUMN = {"type": "Tipe", "text": "Soal", "tag": "Tag", "basis": "Dasar Hukum", "options": "Pilihan",
                  "correct": "Jawaban", "explanation": "Penjelasan"}
@@ -277,35 +277,16 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _header(text) -> str:
-    return " ".join(re.sub(r"[_*:]", " ", str(text or "")).lower().split())
-
-
-def _map_headers(headers: list) -> tuple[dict[str, int], list[str]]:
-    positions: dict[str, int] = {}
-    ignored = []
-    for index, header in enumerate(headers):
-        column = _BY_ALIAS.get(_header(header))
-        if column is None:
-            if str(header or "").strip():
-                ignored.append(str(header).strip())
-            continue
-        if column.key in positions:
-            raise InvalidInput(_l("Kolom %(col)s muncul lebih dari sekali di baris judul.", col=column.title))
-        positions[column.key] = index
-    missing = [c.title for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise InvalidInput(_l(
-            "Kolom wajib tidak ditemukan di baris pertama: %(missing)s. Unduh templat untuk melihat nama kolom "
-            "yang dikenali.", missing=", ".join(missing)))
-    return positions, ignored
-
-
-def _parse_row(cells: list, positions: dict[str, int]) -> tuple[QuestionSpec | None, list[tuple[str, str, object]]]:
+def _parse_row(cells: list, table: Table) -> tuple[QuestionSpec | None, list[tuple[str, str, object]]]:
     """A row → (spec, []) or (None, [(column, value, message)])."""
-    errors: list[tuple[str, str, object]] = []
+    errors: list[tuple[str, str, object]] = [(_TITLE.get(key, key), value, message)
+                                             for key, value, message in cell_errors(cells, table)]
     raw: dict[str, str] = {}
-    for key, index in positions.items():
+    refused = {column for column, _, _ in errors}
+    for key, index in table.positions.items():
+        if _TITLE[key] in refused:
+            raw[key] = ""
+            continue
         text = _cell(cells[index] if index < len(cells) else None)
         if looks_like_formula(text):
             errors.append((_TITLE[key], text, _l(
@@ -362,33 +343,32 @@ def plan_import(course: Course, filename: str, data: bytes) -> ImportPlan:
     file as a whole cannot be read (type, encoding, headers).
     """
     try:
-        headers, rows = read_rows(filename, data)
-        positions, ignored = _map_headers(headers)
-        plan = ImportPlan(ignored_headers=ignored)
+        table = read_table(filename, data, COLUMNS, max_rows=MAX_IMPORT_ROWS)
+        plan = ImportPlan()
+        plan.describe(table)
         existing: dict[str, Question] = {}
         for question in db.session.scalars(questions_query(course, active=None)):
             existing.setdefault(question_key(question.type.value, question.text), question)
         seen: dict[str, int] = {}
-        for number, cells in rows:
-            if not any(_cell(c) for c in cells):
-                continue
+        for number, cells in table.rows:
             plan.total_rows += 1
             if plan.total_rows > MAX_IMPORT_ROWS:
                 raise InvalidInput(_l("Berkas berisi lebih dari %(n)d soal; bagi menjadi beberapa berkas.",
                                       n=MAX_IMPORT_ROWS))
-            _plan_row(plan, number, cells, positions, existing, seen)
-    except RosterFileError as exc:
+            _plan_row(plan, number, cells, table, existing, seen)
+    except TabularFileError as exc:
         raise InvalidInput(exc.message) from None
     if plan.total_rows == 0:
         raise InvalidInput(_l("Berkas tidak berisi baris soal di bawah baris judul."))
     return plan
 
 
-def _plan_row(plan: ImportPlan, number: int, cells: list, positions: dict[str, int],
+def _plan_row(plan: ImportPlan, number: int, cells: list, table: Table,
               existing: dict[str, Question], seen: dict[str, int]) -> None:
-    spec, errors = _parse_row(cells, positions)
+    spec, errors = _parse_row(cells, table)
     if spec is None:
-        plan.errors.extend(RowError(number, column, value[:80], str(message)) for column, value, message in errors)
+        plan.errors.extend(RowError(number, column, visible(value)[:80], str(message))
+                           for column, value, message in errors)
         return
     if spec.key in seen:
         plan.errors.append(RowError(number, "Soal", spec.text[:80], str(_l(
