@@ -65,6 +65,9 @@ MATRIX: dict[str, tuple] = {
     "accounts.person_slip": row("GET", "/admin/pegawai/{person}/slip.pdf", "302 403 302 302 302", "404 404"),
     "accounts.reset_password": row("POST", "/admin/pegawai/{person}/reset-sandi", "302 403 ok ok ok", "404 404"),
     "accounts.roster_apply": row("POST", "/admin/impor/tidak-ada/terapkan", "302 403 403 ok ok", "403 ok"),
+    "accounts.roster_changes": row("GET", "/admin/impor/tidak-ada/perubahan.csv", "302 403 403 404 404", "403 404"),
+    "accounts.roster_operator_permission": row("POST", "/admin/impor/izin-operator/{instansi}", "302 403 403 ok ok",
+                                               "403 404"),
     "accounts.roster_errors": row("GET", "/admin/impor/tidak-ada/kesalahan.csv", "302 403 403 404 404", "403 404"),
     "accounts.roster_preview": row("GET", "/admin/impor/tidak-ada", "302 403 403 404 404", "403 404"),
     "accounts.roster_template": row("GET", "/admin/impor/templat.xlsx", "302 403 403 200 200", "403 200"),
@@ -234,7 +237,7 @@ def world(app, factory):
             "attempt": attempt.id, "person": target.id, "unit": tree["a1"].id, "unit_a": tree["a"].id,
             "pact_version": pact_version, "certificate": certificate.id, "verify_code": certificate.verify_code,
             "signature": db.session.scalars(db.select(PactSignature.id)).one(), "attachment": attachment.id,
-            "api_client": client.id, "pledge": event.code,
+            "api_client": client.id, "pledge": event.code, "instansi": tree["root"].id,
         }
     return {"people": people, "ids": ids, "token": token}
 
