@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..core.scope import Action, acts_on_person
 from ..extensions import db
 from . import roster, services
 from .models import Unit
@@ -34,6 +35,7 @@ def _instansi_path(name: str | None) -> str | None:
 @click.option("--instansi", help="Batasi ke satu instansi (nama unit puncak).")
 @click.option("--errors-csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Tulis laporan kesalahan per baris ke berkas ini.")
+@acts_on_person(Action.IMPORT)
 def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: Path | None):
     """Impor roster CSV/XLSX: semua baris tersimpan, atau tidak sama sekali."""
     data = file.read_bytes()

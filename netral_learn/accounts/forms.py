@@ -41,6 +41,16 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class SetPasswordForm(FlaskForm):
+    """A new password typed by its owner: on an activation link, or at an admin's desk."""
+
+    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Isi kata sandi baru.")), Length(max=128)])
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(_l("Ulangi kata sandi baru.")), EqualTo("new", _l("Kedua kata sandi baru tidak sama."))],
+    )
+
+
 class ActionForm(FlaskForm):
     """A POST button with nothing but its CSRF token."""
 
@@ -48,7 +58,8 @@ class ActionForm(FlaskForm):
 JENIS_CHOICES = [("", _l("Semua jenis")), (Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"),
                  (Jenis.NON_ASN.value, _l("Non-ASN"))]
 STATUS_CHOICES = [("active", _l("Aktif")), ("inactive", _l("Nonaktif")),
-                  ("locked", _l("Terkunci")), ("initial", _l("Belum ganti kata sandi")), ("all", _l("Semua"))]
+                  ("locked", _l("Terkunci")), ("initial", _l("Belum ganti kata sandi")),
+                  ("expired", _l("Kata sandi awal kedaluwarsa")), ("all", _l("Semua"))]
 
 
 class PeopleFilterForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core.scope import requires, scope_path
+from ..core.scope import Action, acts_on_person, requires, scope_path
 from ..core.storage import StagedUpload
 from ..extensions import db
 from . import roster
@@ -32,6 +32,7 @@ def _summary(plan: roster.ImportPlan) -> dict:
 
 @bp.route("/admin/impor", methods=["GET", "POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.IMPORT)
 def roster_upload():
     form = RosterUploadForm()
     error = None
@@ -81,6 +82,7 @@ def roster_errors(token: str):
 
 @bp.route("/admin/impor/<token>/terapkan", methods=["POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.IMPORT)
 def roster_apply(token: str):
     form = RosterApplyForm()
     if not form.validate_on_submit() or form.token.data != token:

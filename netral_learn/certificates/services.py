@@ -273,13 +273,15 @@ def revoke(actor: Person, certificate: Certificate, reason: str, now: datetime) 
     return certificate
 
 
-def get_certificate_for_staff(actor: Person, certificate_id: int) -> Certificate:
-    from ..core.scope import get_person
+def get_certificate_for_staff(actor: Person, certificate_id: int, action=None) -> Certificate:
+    """A certificate whose holder the actor may see (404 otherwise) and, when ``action`` is given
+    (e.g. revoke or re-issue: Action.EDIT), may act on (403 otherwise)."""
+    from ..core.scope import Action, get_person
 
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:
         raise OutOfScope()
-    get_person(actor, certificate.person_id)
+    get_person(actor, certificate.person_id, action or Action.VIEW)
     if not actor.is_staff:
         raise OutOfScope()
     return certificate

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
 from ..core.clock import now_utc
-from ..core.scope import requires
+from ..core.scope import Action, acts_on_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
@@ -103,6 +103,7 @@ def _signed(make, *args):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>")
 @requires(Role.OPERATOR)
+@acts_on_person(Action.VIEW)
 def staff_view(certificate_id: int):
     certificate = services.get_certificate_for_staff(current_user, certificate_id)
     return render_template("certificates/staff.html", certificate=certificate, form=ActionForm(),
@@ -111,6 +112,7 @@ def staff_view(certificate_id: int):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>.pdf")
 @requires(Role.OPERATOR)
+@acts_on_person(Action.VIEW)
 def staff_pdf(certificate_id: int):
     return _send(services.get_certificate_for_staff(current_user, certificate_id))
 
@@ -123,10 +125,11 @@ def _flash_outcome(action, success: str) -> None:
 
 @bp.route("/admin/sertifikat/<int:certificate_id>/terbitkan-ulang", methods=["POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
 def reissue(certificate_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    certificate = services.get_certificate_for_staff(current_user, certificate_id, Action.EDIT)
     _flash_outcome(lambda: services.reissue(current_user, certificate, now_utc()),
                    _("Sertifikat diterbitkan ulang dengan nomor yang sama."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
@@ -134,9 +137,10 @@ def reissue(certificate_id: int):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>/cabut", methods=["POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
 def revoke(certificate_id: int):
     form = RevokeForm()
-    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    certificate = services.get_certificate_for_staff(current_user, certificate_id, Action.EDIT)
     if not form.validate_on_submit():
         flash(_("Tuliskan alasan pencabutan."), "error")
         return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
