@@ -21,7 +21,7 @@ from ..extensions import db
 from . import login_cache, passwords
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
 from .activation import FIRST_PASSWORD_EXPIRED, first_password_expired
-from .nip import normalize
+from .nip import canonical_text, is_ascii_digits, normalize
 
 WRONG_CREDENTIALS = _l("NIP/ID atau kata sandi salah.")
 _DUMMY_HASH: dict[str, str] = {}
@@ -37,11 +37,14 @@ class LoginOutcome:
 
 
 def normalize_login_id(raw: str) -> str:
-    """NIPs are typed with spaces or dots between groups; agency IDs (non-ASN) may contain dots."""
+    """The login key as stored, whatever keyboard typed it: NFKC (full-width digits from a phone
+    keyboard become ASCII), spaces or dots between NIP groups dropped; agency IDs (non-ASN) may
+    contain dots. Anything still not ASCII cannot be a stored key and matches nobody."""
     digits = normalize(raw)
-    if digits.isdigit():
+    if is_ascii_digits(digits):
         return digits
-    return "".join((raw or "").split()).upper()
+    text = "".join(canonical_text(raw).split())
+    return text.upper() if text.isascii() else text
 
 
 def _spend_hash_time(password: str) -> None:
