@@ -95,6 +95,20 @@ class MoveUnitForm(FlaskForm):
     new_parent = SelectField(_l("Pindahkan ke bawah"), coerce=int, validate_choice=True)
 
 
+class PersonForm(FlaskForm):
+    """Add or correct one person (the rules are accounts.people.clean's)."""
+
+    nip = StringField(_l("NIP / NI PPPK / ID pegawai"), validators=[DataRequired(_l("NIP/ID wajib diisi.")), Length(max=40)])
+    jenis = SelectField(_l("Jenis pegawai"), choices=select_choices(
+        [(Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"), (Jenis.NON_ASN.value, _l("Non-ASN"))]))
+    name = StringField(_l("Nama lengkap (dengan gelar)"), validators=[DataRequired(_l("Nama wajib diisi.")), Length(max=200)])
+    jabatan = StringField(_l("Jabatan"), validators=[Optional(), Length(max=200)])
+    golongan = StringField(_l("Golongan"), validators=[Optional(), Length(max=10)])
+    unit = SelectField(_l("Unit kerja"), coerce=int, validate_choice=False)
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Telepon / WhatsApp"), validators=[Optional(), Length(max=32)])
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Peran"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role))
     scope_unit = SelectField(_l("Cakupan unit"), coerce=int, validate_choice=False)

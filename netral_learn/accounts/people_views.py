@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from ..core import person_page
 from ..core.clock import now_utc
 from ..core.errors import DomainError, InvalidInput
 from ..core.scope import (
@@ -21,7 +22,16 @@ from ..core.scope import (
 )
 from ..extensions import db
 from . import activation, services, slips
-from .forms import ROLE_LABELS, ActionForm, PeopleFilterForm, RoleForm, SetPasswordForm, select_choices
+from . import people as people_services
+from .forms import (
+    ROLE_LABELS,
+    ActionForm,
+    PeopleFilterForm,
+    PersonForm,
+    RoleForm,
+    SetPasswordForm,
+    select_choices,
+)
 from .models import ROLE_RANK, Person, Role, Unit
 from .units import unit_label
 from .views import bp
@@ -79,6 +89,77 @@ def people():
     return render_template("accounts/people.html", form=form, page=page, now=now_utc())
 
 
+def _person_form(obj: Person | None = None) -> PersonForm:
+    form = PersonForm(obj=obj, unit=obj.unit_id if obj else request.args.get("unit", type=int))
+    form.unit.choices = select_choices(unit_options(current_user))
+    return form
+
+
+def _person_data(form: PersonForm) -> people_services.PersonData:
+    return people_services.PersonData(
+        nip=form.nip.data or "", jenis=form.jenis.data or "", name=form.name.data or "", unit_id=form.unit.data,
+        jabatan=form.jabatan.data or "", golongan=form.golongan.data or "", email=form.email.data or "",
+        phone=form.phone.data or "")
+
+
+def _show_field_errors(form: PersonForm, exc: people_services.PersonInvalid) -> None:
+    for name, message in exc.fields.items():
+        getattr(form, name).errors = [message]
+
+
+@bp.route("/admin/pegawai/baru", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def person_new():
+    form = _person_form()
+    error = None
+    if form.validate_on_submit():
+        try:
+            person, credential = people_services.create_person(current_user, _person_data(form))
+        except people_services.PersonInvalid as exc:
+            db.session.rollback()
+            _show_field_errors(form, exc)
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Pegawai ditambahkan. Berikan kata sandi awalnya (atau cetak slipnya)."), "success")
+            return _render_person(person, credential)
+    elif form.errors:
+        error = _("Periksa kembali isian yang ditandai.")
+    return render_template("accounts/person_form.html", form=form, person=None, error=error), (400 if error else 200)
+
+
+@bp.route("/admin/pegawai/<int:person_id>/ubah", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+@acts_on_person(Action.EDIT)
+def person_edit(person_id: int):
+    person = get_person(current_user, person_id, Action.EDIT)
+    form = _person_form(person) if request.method == "GET" else _person_form()
+    if request.method == "GET":
+        form.jenis.data = person.jenis.value
+    error = None
+    if form.validate_on_submit():
+        try:
+            changes = people_services.update_person(current_user, person, _person_data(form))
+        except people_services.PersonInvalid as exc:
+            db.session.rollback()
+            _show_field_errors(form, exc)
+            error = exc.message
+        else:
+            db.session.commit()
+            if not changes:
+                flash(_("Tidak ada yang berubah."), "info")
+            else:
+                flash(_("Data pegawai disimpan."), "success")
+                if "name" in changes:
+                    flash(_("Nama baru tampil pada dokumen yang diterbitkan mulai sekarang. Sertifikat yang sudah "
+                            "terbit masih memuat nama lama dan perlu diterbitkan ulang (lihat bagian Sertifikat "
+                            "di bawah)."), "info")
+            return redirect(url_for("accounts.person_detail", person_id=person_id))
+    elif form.errors:
+        error = _("Periksa kembali isian yang ditandai.")
+    return render_template("accounts/person_form.html", form=form, person=person, error=error), (400 if error else 200)
+
+
 @bp.route("/admin/pegawai/<int:person_id>")
 @requires(Role.OPERATOR)
 @acts_on_person(Action.VIEW)
@@ -104,6 +185,7 @@ def _render_person(person: Person, credential: activation.NewCredential | None =
         first_password_expired=activation.first_password_expired(person),
         pending_link=activation.pending_link(person) if person.is_staff else None,
         password_form=password_form or SetPasswordForm(), password_error=error,
+        sections=person_page.sections_for(current_user, person),
     ), status
 
 

@@ -86,6 +86,13 @@ def find_certificate(person_id: int, program_id: int) -> Certificate | None:
                                                        Certificate.program_id == program_id))
 
 
+def certificates_of(person_id: int) -> list[Certificate]:
+    """A person's certificates still in force, newest first (the staff page lists them so a
+    corrected name can be re-issued)."""
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.person_id == person_id, Certificate.revoked_at.is_(None)).order_by(Certificate.issued_at.desc())))
+
+
 def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
     """Issue the certificate for a completed enrollment, exactly once."""
     existing = find_certificate(enrollment.person_id, enrollment.program_id)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
+from ..core import person_page
 from ..core.clock import now_utc
 from ..core.scope import Action, acts_on_person, requires
 from ..core.transactions import attempt
@@ -148,5 +149,20 @@ def revoke(certificate_id: int):
                    _("Sertifikat dicabut."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
 
+
+def _person_section(actor, person):
+    """The person page lists their certificates, so a corrected name can be re-issued."""
+    from ..accounts.people import last_correction_at
+    from ..core.scope import may_act_on
+
+    certificates = services.certificates_of(person.id)
+    if not certificates:
+        return None
+    return {"certificates": certificates, "form": ActionForm(),
+            "may_reissue": actor.rank >= 2 and may_act_on(actor, person, Action.EDIT),
+            "stale_after": last_correction_at(person.id)}
+
+
+person_page.register("certificates/_person_section.html", _person_section)
 
 from . import admin_views  # noqa: E402,F401  (admin routes on bp)
