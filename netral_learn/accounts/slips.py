@@ -11,10 +11,15 @@ from ..core.pdf import render_pdf
 from ..core.scope import Action, may_act_on
 from ..extensions import db
 from . import passwords
-from .activation import expiry_cutoff
+from ..core.i18n import format_date_id, zone_of
+from .activation import expiry_cutoff, first_password_expires_at
 from .models import Person, Unit
 
 MAX_SLIPS_PER_PDF = 2000
+
+
+#: Slips per A4 sheet: two columns of five, cut along the dashed lines.
+SLIPS_PER_PAGE = 10
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Slip:
     nip: str
     unit: str
     password: str
+    valid_until: str = ""
 
 
 @dataclass
@@ -50,7 +56,8 @@ def pending_slips(actor: Person | None, query: Select) -> SlipBatch:
         if plain is None:
             batch.unreadable += 1
             continue
-        batch.slips.append(Slip(person.name, _grouped(person.nip), person.unit.name, plain))
+        batch.slips.append(Slip(person.name, _grouped(person.nip), person.unit.name, plain,
+                                format_date_id(first_password_expires_at(person), zone_of(person))))
         batch.person_ids.append(person.id)
     return batch
 
@@ -105,7 +112,7 @@ def slips_pdf(slips: list[Slip], instansi: str, *, with_qr: bool = False) -> byt
     site_url = current_app.config["SITE_URL"]
     html = render_template(
         "accounts/slips_pdf.html",
-        slips=slips,
+        pages=[slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)],
         instansi=instansi,
         site_url=site_url,
         site_name=current_app.config["SITE_NAME"],
