@@ -109,6 +109,25 @@ class PersonForm(FlaskForm):
     phone = StringField(_l("Telepon / WhatsApp"), validators=[Optional(), Length(max=32)])
 
 
+class InstansiForm(FlaskForm):
+    """A new instansi and its first admin (superadmin)."""
+
+    name = StringField(_l("Nama instansi"), validators=[DataRequired(_l("Nama instansi wajib diisi.")), Length(max=200)])
+    code = StringField(_l("Kode unit (opsional)"), validators=[Optional(), Length(max=64)])
+    timezone = SelectField(
+        _l("Zona waktu instansi"),
+        choices=select_choices([("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"),
+                                ("Asia/Jayapura", "WIT (UTC+9)")]),
+        default="Asia/Makassar",
+    )
+    admin_name = StringField(_l("Nama lengkap admin"), validators=[DataRequired(_l("Nama wajib diisi.")), Length(max=200)])
+    admin_jenis = SelectField(_l("Jenis pegawai admin"), choices=select_choices(
+        [(Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"), (Jenis.NON_ASN.value, _l("Non-ASN"))]))
+    admin_nip = StringField(_l("NIP / ID admin"), validators=[DataRequired(_l("NIP/ID wajib diisi.")), Length(max=40)])
+    admin_email = StringField(_l("Email admin"), validators=[Optional(), Length(max=254)])
+    admin_phone = StringField(_l("Telepon admin"), validators=[Optional(), Length(max=32)])
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Peran"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role))
     scope_unit = SelectField(_l("Cakupan unit"), coerce=int, validate_choice=False)

@@ -146,6 +146,7 @@ def test_every_cli_command_is_classified(app):
             unclassified.append(name)
     assert not unclassified, f"mark with @acts_on_person or list in CLI_NOT_ABOUT_A_PERSON: {unclassified}"
     assert marked["roster import"] == Action.IMPORT
+    assert marked["instansi create"] == Action.RESET  # probed in test_instansi.py
 
 
 def _build(rule, values: dict) -> str:
