@@ -310,7 +310,8 @@ def slips_page():
     form = _slip_form(_("Semua unit dalam cakupan"))
     counts = slips.count_pending(current_user, filtered_people(current_user, form))
     return render_template("accounts/slips.html", form=form, counts=counts, count=counts.printable,
-                           limit=slips.MAX_SLIPS_PER_PDF, days=current_app.config["FIRST_PASSWORD_DAYS"])
+                           limit=slips.MAX_SLIPS_PER_PDF, days=current_app.config["FIRST_PASSWORD_DAYS"],
+                           action_form=ActionForm())
 
 
 @bp.route("/admin/slip-login.pdf")
@@ -328,6 +329,21 @@ def slips_pdf():
         return redirect(url_for("accounts.slips_page", **request.args))
     data = _slips_pdf(batch, current_user.scope_unit or current_user.unit)
     return _pdf_response(data, "slip-login.pdf")
+
+
+@bp.route("/admin/slip-login/perbarui", methods=["POST"])
+@requires(Role.OPERATOR)
+@acts_on_person(Action.RESET)
+def renew_expired():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    form = PeopleFilterForm(request.form)
+    form.unit.choices = select_choices((str(i), label) for i, label in unit_options(current_user))
+    renewed = slips.renew_expired(current_user, filtered_people(current_user, form))
+    db.session.commit()
+    flash(_("%(n)d kata sandi awal yang kedaluwarsa diganti dengan yang baru. Cetak slipnya sekarang; slip lama "
+            "tidak berlaku lagi.", n=len(renewed)), "success")
+    return redirect(url_for("accounts.slips_page", unit=form.unit.data or None, jenis=form.jenis.data or None))
 
 
 def _slips_pdf(batch: slips.SlipBatch, unit: Unit) -> bytes:

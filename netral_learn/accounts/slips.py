@@ -95,6 +95,24 @@ def count_pending(actor: Person | None, query: Select) -> SlipCounts:
     return SlipCounts(printable=row[2], expired=row[1], staff=row[0])
 
 
+def renew_expired(actor: Person | None, query: Select) -> list[int]:
+    """Give a fresh first password to each person of ``query`` whose first password expired and
+    whom ``actor`` may reset (the rule decides each one; staff never get one); returns their ids."""
+    from .activation import give_first_password
+
+    query = (query.where(Person.initial_password_enc.is_not(None), Person.active.is_(True), ~not_expired())
+             .order_by(Unit.path, Person.name, Person.id).limit(MAX_SLIPS_PER_PDF))
+    renewed = []
+    for person in db.session.scalars(query):
+        if may_act_on(actor, person, Action.RESET):
+            give_first_password(person)
+            renewed.append(person.id)
+    db.session.flush()
+    if renewed:
+        audit.record(actor, "password.renew_expired", "people", person_ids=renewed, count=len(renewed))
+    return renewed
+
+
 def record_printing(actor: Person | None, batch: SlipBatch) -> None:
     """Audit who printed whose login slips (the first passwords left the system on paper)."""
     audit.record(actor, "slip.print", "people", person_ids=batch.person_ids, count=len(batch.person_ids))

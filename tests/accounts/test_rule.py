@@ -30,7 +30,7 @@ from ..factories import Factory
 #: URL arguments that name a person, or an object that belongs to one.
 PERSON_ARGUMENTS = {"person_id", "certificate_id", "signature_id"}
 #: Pages that act on many people at once (no id in the URL) and must be marked too.
-BULK_ENDPOINTS = {"accounts.slips_pdf", "accounts.roster_upload", "accounts.roster_apply"}
+BULK_ENDPOINTS = {"accounts.slips_pdf", "accounts.renew_expired", "accounts.roster_upload", "accounts.roster_apply"}
 #: Routes that carry such an id but are the signed-in person's own act, each with the reason.
 OWN_ACTS = {"pact.witness_sign": "a witness countersigns a pact of a program that names them (pact.services decides)"}
 #: CLI commands that touch no person, each with the reason; any other command must be marked.
@@ -292,6 +292,14 @@ def test_a_first_password_expires_and_the_person_is_told_what_to_do(app, world):
     operator = client_for(app, world["operator"])
     assert "kedaluwarsa" in operator.get("/admin/slip-login").get_data(as_text=True)
     assert operator.get("/admin/slip-login.pdf").status_code == 302  # nothing left to print
+    assert operator.post("/admin/slip-login/perbarui", data={"unit": "", "jenis": ""}).status_code == 302
+    with app.app_context():
+        renewed = decrypt_initial(db.session.get(Person, world["participant"].id).initial_password_enc)
+        assert renewed != first
+        assert decrypt_initial(db.session.get(Person, world["admin"].id).initial_password_enc) is not None
+        [event] = db.session.query(AuditEvent).filter_by(action="password.renew_expired").all()
+        assert f"[{world['participant'].id}]" in event.details  # the admin's stays untouched
+    assert operator.get("/admin/slip-login.pdf").status_code == 200
     page = operator.post(f"/admin/pegawai/{world['participant'].id}/reset-sandi").get_data(as_text=True)
     with app.app_context():
         fresh = decrypt_initial(db.session.get(Person, world["participant"].id).initial_password_enc)
