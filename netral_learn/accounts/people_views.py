@@ -102,30 +102,35 @@ def _person_data(form: PersonForm) -> people_services.PersonData:
         phone=form.phone.data or "")
 
 
-def _show_field_errors(form: PersonForm, exc: people_services.PersonInvalid) -> None:
-    for name, message in exc.fields.items():
-        getattr(form, name).errors = [message]
+def _person_page(form: PersonForm, person: Person | None, save, done):
+    """The add/edit form: on a valid POST run ``save`` (the one service), commit and return
+    ``done(result)``; otherwise show the form with each field's message (nothing written)."""
+    error = None
+    if form.validate_on_submit():
+        try:
+            result = save(_person_data(form))
+        except people_services.PersonInvalid as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            error = exc.message
+        else:
+            db.session.commit()
+            return done(result)
+    elif form.errors:
+        error = _("Periksa kembali isian yang ditandai.")
+    return render_template("accounts/person_form.html", form=form, person=person, error=error), (400 if error else 200)
 
 
 @bp.route("/admin/pegawai/baru", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def person_new():
-    form = _person_form()
-    error = None
-    if form.validate_on_submit():
-        try:
-            person, credential = people_services.create_person(current_user, _person_data(form))
-        except people_services.PersonInvalid as exc:
-            db.session.rollback()
-            _show_field_errors(form, exc)
-            error = exc.message
-        else:
-            db.session.commit()
-            flash(_("Pegawai ditambahkan. Berikan kata sandi awalnya (atau cetak slipnya)."), "success")
-            return _render_person(person, credential)
-    elif form.errors:
-        error = _("Periksa kembali isian yang ditandai.")
-    return render_template("accounts/person_form.html", form=form, person=None, error=error), (400 if error else 200)
+    def done(result):
+        person, credential = result
+        flash(_("Pegawai ditambahkan. Berikan kata sandi awalnya (atau cetak slipnya)."), "success")
+        return _render_person(person, credential)
+
+    return _person_page(_person_form(), None, lambda data: people_services.create_person(current_user, data), done)
 
 
 @bp.route("/admin/pegawai/<int:person_id>/ubah", methods=["GET", "POST"])
@@ -136,28 +141,19 @@ def person_edit(person_id: int):
     form = _person_form(person) if request.method == "GET" else _person_form()
     if request.method == "GET":
         form.jenis.data = person.jenis.value
-    error = None
-    if form.validate_on_submit():
-        try:
-            changes = people_services.update_person(current_user, person, _person_data(form))
-        except people_services.PersonInvalid as exc:
-            db.session.rollback()
-            _show_field_errors(form, exc)
-            error = exc.message
+
+    def done(changes):
+        if not changes:
+            flash(_("Tidak ada yang berubah."), "info")
         else:
-            db.session.commit()
-            if not changes:
-                flash(_("Tidak ada yang berubah."), "info")
-            else:
-                flash(_("Data pegawai disimpan."), "success")
-                if "name" in changes:
-                    flash(_("Nama baru tampil pada dokumen yang diterbitkan mulai sekarang. Sertifikat yang sudah "
-                            "terbit masih memuat nama lama dan perlu diterbitkan ulang (lihat bagian Sertifikat "
-                            "di bawah)."), "info")
-            return redirect(url_for("accounts.person_detail", person_id=person_id))
-    elif form.errors:
-        error = _("Periksa kembali isian yang ditandai.")
-    return render_template("accounts/person_form.html", form=form, person=person, error=error), (400 if error else 200)
+            flash(_("Data pegawai disimpan."), "success")
+            if "name" in changes:
+                flash(_("Nama baru tampil pada dokumen yang diterbitkan mulai sekarang. Sertifikat yang sudah "
+                        "terbit masih memuat nama lama dan perlu diterbitkan ulang (lihat bagian Sertifikat "
+                        "di bawah)."), "info")
+        return redirect(url_for("accounts.person_detail", person_id=person_id))
+
+    return _person_page(form, person, lambda data: people_services.update_person(current_user, person, data), done)
 
 
 @bp.route("/admin/pegawai/<int:person_id>")
