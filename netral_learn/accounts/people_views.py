@@ -33,6 +33,7 @@ from .forms import (
     select_choices,
 )
 from .models import ROLE_RANK, Person, Role, Unit
+from .nip import canonical_text
 from .units import unit_label
 from .views import bp
 
@@ -53,7 +54,7 @@ def filtered_people(actor, form: PeopleFilterForm):
     query = people_in_scope(actor)
     q = (form.q.data or "").strip()
     if q:
-        digits = q.replace(" ", "")
+        digits = "".join(canonical_text(q).split())  # NFKC: full-width digits from a phone find the NIP
         query = query.where(or_(Person.name.ilike(f"%{q}%"), Person.nip.startswith(digits.upper())))
     if form.unit.data:
         try:

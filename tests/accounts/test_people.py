@@ -133,3 +133,13 @@ def test_the_login_qr_code_is_inline_svg(app):
     assert uri.startswith("data:image/svg+xml")
     svg = urllib.parse.unquote(uri.split(",", 1)[1]) if ";base64" not in uri else base64.b64decode(uri.split(",", 1)[1]).decode()
     assert "<svg" in svg and "<path" in svg
+
+
+def test_people_search_accepts_a_nip_typed_in_full_width_digits(app, client, factory, login_as):
+    """Does a NIP typed on a phone keyboard in full-width digits find the person?"""
+    tree = factory.tree()
+    admin = factory.person(tree["root"], role=Role.ADMIN, scope=tree["root"])
+    siti = factory.person(tree["a1"], name="Siti Lebar")
+    login_as(admin)
+    typed = "".join(chr(0xFF10 + int(c)) for c in siti.nip[:10])
+    assert "Siti Lebar" in client.get(f"/admin/pegawai?q={typed}").get_data(as_text=True)
