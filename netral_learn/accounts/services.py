@@ -18,7 +18,7 @@ from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import Action, require
 from ..extensions import db
-from . import login_cache, passwords
+from . import activation, login_cache, passwords
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
 from .activation import FIRST_PASSWORD_EXPIRED, first_password_expired
 from .nip import canonical_text, is_ascii_digits, normalize
@@ -222,8 +222,6 @@ def reset_password(actor: Person, person: Person):
     """Start the person over: a participant gets a new generated first password (to hand over or
     print), a staff member a one-time activation link. Locks are lifted, sessions end.
     Returns an :class:`~.activation.NewCredential`."""
-    from . import activation
-
     require(actor, person, Action.RESET)
     person.failed_logins = 0
     person.lock_count = 0
@@ -297,6 +295,4 @@ def assign_role(actor: Person, person: Person, role: Role, scope_unit: Unit | No
 
 def new_person_password(person: Person) -> str:
     """Give a brand-new participant a generated first password; returns it."""
-    from .activation import give_first_password
-
-    return give_first_password(person)
+    return activation.give_first_password(person)

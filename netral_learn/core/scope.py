@@ -153,7 +153,8 @@ def get_unit(actor: Person, unit_id: int) -> Unit:
 
 
 def people_in_scope(actor: Person) -> Select:
-    """SELECT of the people the actor may list (joined to their unit)."""
+    """SELECT of the people the actor may list (joined to their unit): the SQL form of
+    ``may_act_on(actor, person, Action.VIEW)``. Acting on the rows still asks the rule per person."""
     query = select(Person).join(Person.unit)
     path = scope_path(actor)
     if path is None:
