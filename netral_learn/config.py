@@ -141,6 +141,8 @@ def load_settings(instance_path: Path, env=None) -> dict:
         # Account throttling: after N failures the account waits, doubling each time.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        "FIRST_PASSWORD_DAYS": max(1, _int(env, "FIRST_PASSWORD_DAYS", 14)),
+        "ACTIVATION_LINK_HOURS": max(1, _int(env, "ACTIVATION_LINK_HOURS", 72)),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # Redis down: count in this process meanwhile, go back to Redis once it answers again.

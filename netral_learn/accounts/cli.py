@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..core.scope import Action, acts_on_person
 from ..extensions import db
 from . import roster, services
 from .models import Unit
@@ -36,6 +37,7 @@ def _instansi_path(name: str | None) -> str | None:
               help="Tulis laporan kesalahan per baris ke berkas ini.")
 @click.option("--empty-clears", is_flag=True,
               help="Sel kosong mengosongkan data tersimpan (tanpa ini: dibiarkan; tulis (kosongkan) untuk mengosongkan).")
+@acts_on_person(Action.IMPORT)
 def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: Path | None, empty_clears: bool):
     """Impor roster CSV/XLSX: semua baris tersimpan, atau tidak sama sekali."""
     data = file.read_bytes()
@@ -81,6 +83,47 @@ def purge_sessions():
     click.echo(f"{removed} sesi kedaluwarsa dihapus.")
 
 
+
+
+instansi_cli = AppGroup("instansi", help="Instansi (unit puncak) dan admin pertamanya.")
+
+
+@instansi_cli.command("create")
+@click.option("--name", "name", required=True, help="Nama instansi, mis. \"Pemerintah Kabupaten Paser\".")
+@click.option("--timezone", type=click.Choice(["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
+              default="Asia/Makassar", show_default=True, help="Zona waktu dokumen (WIB/WITA/WIT).")
+@click.option("--code", default="", help="Kode unit dari sistem kepegawaian (opsional).")
+@click.option("--admin-nip", required=True, help="NIP/ID admin pertama.")
+@click.option("--admin-name", required=True, help="Nama lengkap admin pertama.")
+@click.option("--admin-jenis", type=click.Choice(["PNS", "PPPK", "NON_ASN"]), default="PNS", show_default=True)
+@click.option("--admin-email", default="")
+@click.option("--admin-phone", default="")
+@acts_on_person(Action.RESET)
+def create_instansi_command(name, timezone, code, admin_nip, admin_name, admin_jenis, admin_email, admin_phone):
+    """Buat instansi baru dan admin pertamanya; cetak tautan aktivasi sekali pakai untuk admin."""
+    from ..core.errors import DomainError
+    from .instansi import NewInstansi, create_instansi
+    from .people import PersonData, PersonInvalid
+
+    data = NewInstansi(name=name, timezone=timezone, code=code, admin=PersonData(
+        nip=admin_nip, jenis=admin_jenis, name=admin_name, unit_id=None, email=admin_email, phone=admin_phone))
+    try:
+        created = create_instansi(None, data)
+    except PersonInvalid as exc:
+        db.session.rollback()
+        raise click.ClickException("; ".join(f"{field}: {message}" for field, message in exc.fields.items())) from None
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    db.session.commit()
+    click.echo(f"Instansi dibuat: {created.instansi.name} (id {created.instansi.id}).")
+    click.echo(f"Admin: {created.admin.name}, NIP/ID {created.admin.nip}.")
+    click.echo("Tautan aktivasi sekali pakai untuk admin (berlaku sampai "
+               f"{created.credential.expires_at:%Y-%m-%d %H:%M} UTC); serahkan langsung kepadanya:")
+    click.echo(created.credential.link)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(roster_cli)
     app.cli.add_command(sessions_cli)
+    app.cli.add_command(instansi_cli)

@@ -41,6 +41,16 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class SetPasswordForm(FlaskForm):
+    """A new password typed by its owner: on an activation link, or at an admin's desk."""
+
+    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Isi kata sandi baru.")), Length(max=128)])
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(_l("Ulangi kata sandi baru.")), EqualTo("new", _l("Kedua kata sandi baru tidak sama."))],
+    )
+
+
 class ActionForm(FlaskForm):
     """A POST button with nothing but its CSRF token."""
 
@@ -48,7 +58,8 @@ class ActionForm(FlaskForm):
 JENIS_CHOICES = [("", _l("Semua jenis")), (Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"),
                  (Jenis.NON_ASN.value, _l("Non-ASN"))]
 STATUS_CHOICES = [("active", _l("Aktif")), ("inactive", _l("Nonaktif")),
-                  ("locked", _l("Terkunci")), ("initial", _l("Belum ganti kata sandi")), ("all", _l("Semua"))]
+                  ("locked", _l("Terkunci")), ("initial", _l("Belum ganti kata sandi")),
+                  ("expired", _l("Kata sandi awal kedaluwarsa")), ("all", _l("Semua"))]
 
 
 class PeopleFilterForm(FlaskForm):
@@ -82,6 +93,39 @@ class RenameUnitForm(FlaskForm):
 
 class MoveUnitForm(FlaskForm):
     new_parent = SelectField(_l("Pindahkan ke bawah"), coerce=int, validate_choice=True)
+
+
+class PersonForm(FlaskForm):
+    """Add or correct one person (the rules are accounts.people.clean's)."""
+
+    nip = StringField(_l("NIP / NI PPPK / ID pegawai"), validators=[DataRequired(_l("NIP/ID wajib diisi.")), Length(max=40)])
+    jenis = SelectField(_l("Jenis pegawai"), choices=select_choices(
+        [(Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"), (Jenis.NON_ASN.value, _l("Non-ASN"))]))
+    name = StringField(_l("Nama lengkap (dengan gelar)"), validators=[DataRequired(_l("Nama wajib diisi.")), Length(max=200)])
+    jabatan = StringField(_l("Jabatan"), validators=[Optional(), Length(max=200)])
+    golongan = StringField(_l("Golongan"), validators=[Optional(), Length(max=10)])
+    unit = SelectField(_l("Unit kerja"), coerce=int, validate_choice=False)
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Telepon / WhatsApp"), validators=[Optional(), Length(max=32)])
+
+
+class InstansiForm(FlaskForm):
+    """A new instansi and its first admin (superadmin)."""
+
+    name = StringField(_l("Nama instansi"), validators=[DataRequired(_l("Nama instansi wajib diisi.")), Length(max=200)])
+    code = StringField(_l("Kode unit (opsional)"), validators=[Optional(), Length(max=64)])
+    timezone = SelectField(
+        _l("Zona waktu instansi"),
+        choices=select_choices([("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"),
+                                ("Asia/Jayapura", "WIT (UTC+9)")]),
+        default="Asia/Makassar",
+    )
+    admin_name = StringField(_l("Nama lengkap admin"), validators=[DataRequired(_l("Nama wajib diisi.")), Length(max=200)])
+    admin_jenis = SelectField(_l("Jenis pegawai admin"), choices=select_choices(
+        [(Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"), (Jenis.NON_ASN.value, _l("Non-ASN"))]))
+    admin_nip = StringField(_l("NIP / ID admin"), validators=[DataRequired(_l("NIP/ID wajib diisi.")), Length(max=40)])
+    admin_email = StringField(_l("Email admin"), validators=[Optional(), Length(max=254)])
+    admin_phone = StringField(_l("Telepon admin"), validators=[Optional(), Length(max=32)])
 
 
 class RoleForm(FlaskForm):

@@ -134,6 +134,9 @@ class Person(db.Model):
     #: The generated first password, encrypted so a login slip can be printed again;
     #: cleared as soon as the person chooses their own.
     initial_password_enc: Mapped[str | None] = mapped_column(Text)
+    #: When the current first password was generated (None: at ``created_at``); it expires
+    #: ``FIRST_PASSWORD_DAYS`` later.
+    initial_password_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -210,3 +213,23 @@ class LoginSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(255))
 
     person: Mapped[Person] = relationship()
+
+
+class ActivationLink(db.Model):
+    """A one-time link with which a staff account (or a new instansi's admin) sets its password.
+
+    Only the SHA-256 of the token is stored; the link works once, until ``expires_at``, and a
+    newer link for the same person replaces it.
+    """
+
+    __tablename__ = "activation_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])

@@ -9,6 +9,7 @@ import error report. No database here: pure functions, property-tested.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,13 +49,25 @@ class NipInfo:
         return f"{n[:8]} {n[8:14]} {n[14]} {n[15:]}"
 
 
+def canonical_text(raw: object) -> str:
+    """NFKC form: full-width digits and letters (phone keyboards, pasted text) become ASCII.
+
+    Digits of other scripts (Arabic-Indic ``٠١٢``…) stay what they are and are refused by the
+    validators below, so one NIP can never be written two ways that both work."""
+    return unicodedata.normalize("NFKC", str(raw or ""))
+
+
+def is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def normalize(raw: object) -> str:
-    """Strip the spaces (and dots) people type between NIP groups."""
-    return re.sub(r"[\s.]", "", str(raw or ""))
+    """NFKC, then strip the spaces (and dots) people type between NIP groups."""
+    return re.sub(r"[\s.]", "", canonical_text(raw))
 
 
 def _digits(raw: object, label: str) -> str:
-    text = str(raw or "").strip()
+    text = canonical_text(raw).strip()
     if not text:
         raise IdentifierError("required", _l("%(label)s wajib diisi.", label=label))
     if _SCIENTIFIC.match(text):
@@ -68,9 +81,9 @@ def _digits(raw: object, label: str) -> str:
             ),
         )
     number = normalize(text)
-    if not number.isdigit():
+    if not is_ascii_digits(number):
         raise IdentifierError(
-            "not_digits", _l("%(label)s hanya boleh berisi angka.", label=label)
+            "not_digits", _l("%(label)s hanya boleh berisi angka 0–9.", label=label)
         )
     if len(number) != 18:
         raise IdentifierError(
@@ -200,7 +213,7 @@ def validate_identifier(raw: object, jenis: str, today: date | None = None) -> s
         return parse_nip(raw, today).number
     if jenis == "PPPK":
         return parse_ni_pppk(raw, today).number
-    text = str(raw or "").strip()
+    text = canonical_text(raw).strip()
     if not text:
         raise IdentifierError("required", _l("ID pegawai non-ASN wajib diisi."))
     if not _NON_ASN_ID.match(text):

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.scope import instansi_in_scope, may_manage_person, subtree_clause
+from ..core.scope import Action, instansi_in_scope, may_manage_person, operators_may_import, subtree_clause
 from ..core.spreadsheet import looks_like_formula
 from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
                             check_xlsx_archive, error_report_csv, read_table, visible)
@@ -510,7 +510,7 @@ def _manageable(actor: Person, person_ids: list[int]) -> set[int]:
         chunk = person_ids[start:start + _CHUNK]
         people = db.session.scalars(select(Person).options(selectinload(Person.unit))
                                     .where(Person.id.in_(chunk))).all()
-        allowed.update(person.id for person in people if may_manage_person(actor, person))
+        allowed.update(person.id for person in people if may_manage_person(actor, person, Action.IMPORT))
     return allowed
 
 
@@ -654,10 +654,7 @@ def may_import(actor: Person) -> bool:
     """Admins and superadmins import rosters; an operator only when their instansi allows it."""
     if actor.role in (Role.ADMIN, Role.SUPERADMIN):
         return True
-    if actor.role != Role.OPERATOR or actor.scope_unit is None:
-        return False
-    instansi = db.session.get(Unit, actor.scope_unit.root_id)
-    return bool(instansi is not None and instansi.operators_import_roster)
+    return operators_may_import(actor)
 
 
 def import_permissions(actor: Person) -> list[Unit]:

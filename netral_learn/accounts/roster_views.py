@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import NotAllowed
-from ..core.scope import get_unit, requires, scope_path
+from ..core.scope import Action, acts_on_person, get_unit, requires, scope_path
 from ..core.storage import StagedUpload
 from ..core.tabular import reading_of
 from ..extensions import db
@@ -53,6 +53,7 @@ def _stage_results(staged: StagedUpload, plan: roster.RosterPlan) -> None:
 
 @bp.route("/admin/impor", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
+@acts_on_person(Action.IMPORT)
 def roster_upload():
     _require_import_right()
     form = RosterUploadForm()
@@ -140,6 +141,7 @@ def roster_errors(token: str):
 
 @bp.route("/admin/impor/<token>/terapkan", methods=["POST"])
 @requires(Role.OPERATOR)
+@acts_on_person(Action.IMPORT)
 def roster_apply(token: str):
     _require_import_right()
     form = RosterApplyForm()

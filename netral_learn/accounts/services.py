@@ -16,11 +16,12 @@ from sqlalchemy.orm import joinedload
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.scope import may_manage_person
+from ..core.scope import Action, require
 from ..extensions import db
-from . import login_cache, passwords
+from . import activation, login_cache, passwords
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
-from .nip import normalize
+from .activation import FIRST_PASSWORD_EXPIRED, first_password_expired
+from .nip import canonical_text, is_ascii_digits, normalize
 
 WRONG_CREDENTIALS = _l("NIP/ID atau kata sandi salah.")
 _DUMMY_HASH: dict[str, str] = {}
@@ -36,11 +37,14 @@ class LoginOutcome:
 
 
 def normalize_login_id(raw: str) -> str:
-    """NIPs are typed with spaces or dots between groups; agency IDs (non-ASN) may contain dots."""
+    """The login key as stored, whatever keyboard typed it: NFKC (full-width digits from a phone
+    keyboard become ASCII), spaces or dots between NIP groups dropped; agency IDs (non-ASN) may
+    contain dots. Anything still not ASCII cannot be a stored key and matches nobody."""
     digits = normalize(raw)
-    if digits.isdigit():
+    if is_ascii_digits(digits):
         return digits
-    return "".join((raw or "").split()).upper()
+    text = "".join(canonical_text(raw).split())
+    return text.upper() if text.isascii() else text
 
 
 def _spend_hash_time(password: str) -> None:
@@ -100,6 +104,8 @@ def authenticate(login_id: str, password: str, *, ip: str | None, user_agent: st
     else:
         _spend_hash_time(password)
         ok = passwords.matches_initial(person.initial_password_enc, password)
+        if ok and first_password_expired(person):
+            return LoginOutcome(error=FIRST_PASSWORD_EXPIRED)
     if not ok:
         _record_failure(person)
         if person.locked_until and person.locked_until > now_utc():
@@ -213,30 +219,32 @@ def change_password(person: Person, current: str, new: str) -> None:
     audit.record(person, "password.change", f"person:{person.id}")
 
 
-def _require_manage(actor: Person, person: Person) -> None:
-    if not may_manage_person(actor, person):
-        raise NotAllowed()
-
-
-def reset_password(actor: Person, person: Person) -> str:
-    """Give the person a new generated first password (to print on a slip); returns it."""
-    _require_manage(actor, person)
-    new = passwords.generate_initial_password()
-    person.password_hash = None
-    person.initial_password_enc = passwords.encrypt_initial(new)
-    person.must_change_password = True
+def reset_password(actor: Person, person: Person):
+    """Start the person over: a participant gets a new generated first password (to hand over or
+    print), a staff member a one-time activation link. Locks are lifted, sessions end.
+    Returns an :class:`~.activation.NewCredential`."""
+    require(actor, person, Action.RESET)
     person.failed_logins = 0
     person.lock_count = 0
     person.locked_until = None
     end_all_sessions(person)
+    if person.is_staff:
+        person.password_hash = None
+        person.initial_password_enc = None
+        person.initial_password_at = None
+        person.must_change_password = True
+        db.session.flush()
+        audit.record(actor, "password.reset", f"person:{person.id}", via="link")
+        return activation.create_link(actor, person)
+    new = activation.give_first_password(person)
     db.session.flush()
-    audit.record(actor, "password.reset", f"person:{person.id}")
-    return new
+    audit.record(actor, "password.reset", f"person:{person.id}", via="first_password")
+    return activation.NewCredential(password=new, expires_at=activation.first_password_expires_at(person))
 
 
 def unlock(actor: Person, person: Person) -> None:
     """Lift a failed-login lock."""
-    _require_manage(actor, person)
+    require(actor, person, Action.UNLOCK)
     person.failed_logins = 0
     person.lock_count = 0
     person.locked_until = None
@@ -246,21 +254,21 @@ def unlock(actor: Person, person: Person) -> None:
 
 def set_person_active(actor: Person, person: Person, active: bool) -> None:
     """Deactivate (no login, not counted in reports) or reactivate a person."""
-    if actor.rank < ROLE_RANK[Role.ADMIN]:
-        raise NotAllowed()
-    _require_manage(actor, person)
+    require(actor, person, Action.ACTIVATE)
+    before = person.active
     person.active = active
     if not active:
         end_all_sessions(person)
     db.session.flush()
-    audit.record(actor, "person.activate" if active else "person.deactivate", f"person:{person.id}")
+    audit.record(actor, "person.activate" if active else "person.deactivate", f"person:{person.id}",
+                 changes={"active": [before, active]})
 
 
 def assign_role(actor: Person, person: Person, role: Role, scope_unit: Unit | None) -> None:
     """Make a person participant, operator of a subtree, or (superadmin only) admin."""
     from ..core.scope import unit_in_scope
 
-    _require_manage(actor, person)
+    require(actor, person, Action.ROLE)
     if ROLE_RANK[role] >= actor.rank and actor.role != Role.SUPERADMIN:
         raise NotAllowed(_l("Anda tidak dapat memberikan peran setara atau lebih tinggi dari peran Anda."))
     if role == Role.PARTICIPANT:
@@ -272,17 +280,20 @@ def assign_role(actor: Person, person: Person, role: Role, scope_unit: Unit | No
             raise NotAllowed(_l("Unit cakupan berada di luar wewenang Anda."))
         if role in (Role.ADMIN,) and scope_unit.parent_id is not None:
             raise InvalidInput(_l("Cakupan admin harus sebuah instansi (unit puncak)."))
+    before = (person.role.value, person.scope_unit_id)
     person.role = role
     person.scope_unit_id = scope_unit.id if scope_unit else None
+    if person.is_staff and person.initial_password_enc:
+        # Staff never keep a printable first password: they activate through a link.
+        person.initial_password_enc = None
+        person.initial_password_at = None
     end_all_sessions(person)
     db.session.flush()
     audit.record(actor, "person.role", f"person:{person.id}", role=role.value,
-                 scope=person.scope_unit_id)
+                 scope=person.scope_unit_id,
+                 changes={"role": [before[0], role.value], "scope_unit_id": [before[1], person.scope_unit_id]})
 
 
 def new_person_password(person: Person) -> str:
-    """Give a brand-new person a generated first password; returns it."""
-    plain = passwords.generate_initial_password()
-    person.initial_password_enc = passwords.encrypt_initial(plain)
-    person.must_change_password = True
-    return plain
+    """Give a brand-new participant a generated first password; returns it."""
+    return activation.give_first_password(person)

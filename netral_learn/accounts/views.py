@@ -83,4 +83,4 @@ def change_password():
                            forced=current_user.must_change_password)
 
 
-from . import people_views, roster_views, unit_views  # noqa: E402,F401  (routes on bp)
+from . import activation_views, instansi_views, people_views, roster_views, unit_views  # noqa: E402,F401  (routes on bp)

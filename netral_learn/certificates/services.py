@@ -86,6 +86,13 @@ def find_certificate(person_id: int, program_id: int) -> Certificate | None:
                                                        Certificate.program_id == program_id))
 
 
+def certificates_of(person_id: int) -> list[Certificate]:
+    """A person's certificates still in force, newest first (the staff page lists them so a
+    corrected name can be re-issued)."""
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.person_id == person_id, Certificate.revoked_at.is_(None)).order_by(Certificate.issued_at.desc())))
+
+
 def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
     """Issue the certificate for a completed enrollment, exactly once."""
     existing = find_certificate(enrollment.person_id, enrollment.program_id)
@@ -273,13 +280,15 @@ def revoke(actor: Person, certificate: Certificate, reason: str, now: datetime) 
     return certificate
 
 
-def get_certificate_for_staff(actor: Person, certificate_id: int) -> Certificate:
-    from ..core.scope import get_person
+def get_certificate_for_staff(actor: Person, certificate_id: int, action=None) -> Certificate:
+    """A certificate whose holder the actor may see (404 otherwise) and, when ``action`` is given
+    (e.g. revoke or re-issue: Action.EDIT), may act on (403 otherwise)."""
+    from ..core.scope import Action, get_person
 
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:
         raise OutOfScope()
-    get_person(actor, certificate.person_id)
+    get_person(actor, certificate.person_id, action or Action.VIEW)
     if not actor.is_staff:
         raise OutOfScope()
     return certificate

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
+from ..core import person_page
 from ..core.clock import now_utc
-from ..core.scope import requires
+from ..core.scope import Action, acts_on_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
@@ -103,6 +104,7 @@ def _signed(make, *args):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>")
 @requires(Role.OPERATOR)
+@acts_on_person(Action.VIEW)
 def staff_view(certificate_id: int):
     certificate = services.get_certificate_for_staff(current_user, certificate_id)
     return render_template("certificates/staff.html", certificate=certificate, form=ActionForm(),
@@ -111,6 +113,7 @@ def staff_view(certificate_id: int):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>.pdf")
 @requires(Role.OPERATOR)
+@acts_on_person(Action.VIEW)
 def staff_pdf(certificate_id: int):
     return _send(services.get_certificate_for_staff(current_user, certificate_id))
 
@@ -123,10 +126,11 @@ def _flash_outcome(action, success: str) -> None:
 
 @bp.route("/admin/sertifikat/<int:certificate_id>/terbitkan-ulang", methods=["POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
 def reissue(certificate_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    certificate = services.get_certificate_for_staff(current_user, certificate_id, Action.EDIT)
     _flash_outcome(lambda: services.reissue(current_user, certificate, now_utc()),
                    _("Sertifikat diterbitkan ulang dengan nomor yang sama."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
@@ -134,9 +138,10 @@ def reissue(certificate_id: int):
 
 @bp.route("/admin/sertifikat/<int:certificate_id>/cabut", methods=["POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
 def revoke(certificate_id: int):
     form = RevokeForm()
-    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    certificate = services.get_certificate_for_staff(current_user, certificate_id, Action.EDIT)
     if not form.validate_on_submit():
         flash(_("Tuliskan alasan pencabutan."), "error")
         return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
@@ -144,5 +149,20 @@ def revoke(certificate_id: int):
                    _("Sertifikat dicabut."))
     return redirect(url_for("certificates.staff_view", certificate_id=certificate_id))
 
+
+def _person_section(actor, person):
+    """The person page lists their certificates, so a corrected name can be re-issued."""
+    from ..accounts.people import last_correction_at
+    from ..core.scope import may_act_on
+
+    certificates = services.certificates_of(person.id)
+    if not certificates:
+        return None
+    return {"certificates": certificates, "form": ActionForm(),
+            "may_reissue": actor.rank >= 2 and may_act_on(actor, person, Action.EDIT),
+            "stale_after": last_correction_at(person.id)}
+
+
+person_page.register("certificates/_person_section.html", _person_section)
 
 from . import admin_views  # noqa: E402,F401  (admin routes on bp)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..core.clock import now_utc
-from ..core.scope import get_person, requires
+from ..core.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
@@ -64,6 +64,7 @@ def my_pdf(program_id: int):
 
 @bp.route("/admin/pakta/<int:signature_id>.pdf")
 @requires(Role.OPERATOR)
+@acts_on_person(Action.VIEW)
 def staff_pdf(signature_id: int):
     signature = db.session.get(PactSignature, signature_id)
     if signature is None:
@@ -74,11 +75,12 @@ def staff_pdf(signature_id: int):
 
 @bp.route("/admin/pakta/<int:signature_id>/cabut", methods=["GET", "POST"])
 @requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
 def revoke(signature_id: int):
     signature = db.session.get(PactSignature, signature_id)
     if signature is None:
         abort(404)
-    person = get_person(current_user, signature.person_id)
+    person = get_person(current_user, signature.person_id, Action.EDIT)
     form = RevokeForm()
     error = None
     if form.validate_on_submit():

@@ -89,3 +89,74 @@ def test_parser_never_crashes_on_garbage(text):
         parse_nip(text, TODAY)
     except IdentifierError as error:
         assert error.message
+
+
+# --- NFKC: one NIP, one way of writing it (issue 17 item 5) ----------------------------------
+
+FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
+ARABIC_INDIC = {str(d): chr(0x0660 + d) for d in range(10)}
+VALID_NIPS = st.builds(
+    lambda y, m, d, ty, tm, g, n: f"{y:04d}{m:02d}{d:02d}{ty:04d}{tm:02d}{g}{n:03d}",
+    st.integers(1960, 1990), st.integers(1, 12), st.integers(1, 28), st.integers(2010, 2025),
+    st.integers(1, 12), st.sampled_from("12"), st.integers(1, 999))
+
+
+def _rewrite(nip: str, choices: list[int], table: dict) -> str:
+    return "".join(table[c] if pick else c for c, pick in zip(nip, choices))
+
+
+@given(VALID_NIPS, st.lists(st.booleans(), min_size=18, max_size=18), st.sampled_from(["", " ", ".", "\u3000"]))
+def test_full_width_digits_normalize_to_the_same_ascii_nip(nip, choices, separator):
+    """Is a NIP typed with any mix of full-width digits (and any separator) the same ASCII NIP?"""
+    typed = _rewrite(nip, choices, FULL_WIDTH)
+    typed = separator.join([typed[:8], typed[8:14], typed[14], typed[15:]])
+    assert validate_identifier(typed, "PNS", TODAY) == nip
+    assert validate_identifier(typed, "PNS", TODAY).isascii()
+
+
+@given(VALID_NIPS, st.lists(st.booleans(), min_size=18, max_size=18).filter(any))
+def test_arabic_indic_digits_are_refused(nip, choices):
+    """Is a NIP with even one Arabic-Indic digit refused, so it can never be a second account?"""
+    typed = _rewrite(nip, choices, ARABIC_INDIC)
+    with pytest.raises(IdentifierError) as caught:
+        validate_identifier(typed, "PNS", TODAY)
+    assert caught.value.code == "not_digits" and "0–9" in str(caught.value.message)
+
+
+@given(st.text(max_size=40))
+def test_whatever_is_accepted_is_ascii_and_stable(raw):
+    """Is every accepted identifier ASCII, and does validating it again give the same value?"""
+    for jenis in ("PNS", "PPPK", "NON_ASN"):
+        try:
+            value = validate_identifier(raw, jenis, TODAY)
+        except IdentifierError:
+            continue
+        assert value.isascii()
+        assert validate_identifier(value, jenis, TODAY) == value
+
+
+@given(VALID_NIPS, st.lists(st.booleans(), min_size=18, max_size=18))
+def test_the_login_form_normalizes_like_the_import(nip, choices):
+    """Does a NIP typed on a phone keyboard in full-width digits log in as the stored ASCII NIP,
+    while Arabic-Indic digits never match a stored NIP?"""
+    from netral_learn.accounts.services import normalize_login_id
+
+    assert normalize_login_id(_rewrite(nip, choices, FULL_WIDTH)) == nip
+    arabic = _rewrite(nip, choices, ARABIC_INDIC)
+    assert (normalize_login_id(arabic) == nip) == (not any(choices))
+
+
+def test_full_width_non_asn_id_is_the_ascii_id():
+    """Is a non-ASN ID typed in full-width letters stored as the ASCII ID?"""
+    assert validate_identifier("ＴＫＫ－００１", "NON_ASN", TODAY) == "TKK-001"
+
+
+def test_a_full_width_nip_logs_in(app, factory):
+    """Can a person log in with their NIP typed in full-width digits (a phone keyboard)?"""
+    tree = factory.tree()
+    person = factory.person(tree["a1"])
+    typed = "".join(FULL_WIDTH[c] for c in person.nip)
+    response = app.test_client().post("/masuk", data={"nip": typed, "password": "Kuat#Sandi-2026"})
+    assert response.status_code == 302
+    arabic = "".join(ARABIC_INDIC[c] for c in person.nip)
+    assert app.test_client().post("/masuk", data={"nip": arabic, "password": "Kuat#Sandi-2026"}).status_code == 401

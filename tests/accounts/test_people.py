@@ -92,3 +92,54 @@ def test_people_list_is_paginated(app, client, factory, login_as):
     first = client.get("/admin/pegawai").get_data(as_text=True)
     assert "61 pegawai" in first and "Halaman 1 dari 2" in first
     assert "Honorer 59" in client.get("/admin/pegawai?page=2").get_data(as_text=True)
+
+
+def test_compact_slips_fit_ten_per_a4_sorted_by_unit_with_an_optional_qr(app, client, factory, login_as):
+    """Do 23 slips take three A4 sheets (10, 10, 3), grouped unit by unit, with a QR code only
+    when asked?"""
+    tree = factory.tree()
+    operator = factory.person(tree["a"], role=Role.OPERATOR, scope=tree["a"])
+    for index in range(23):
+        unit = [tree["a1"], tree["a"]][index % 2]
+        factory.person(unit, password=None, name=f"Pegawai Slip {index:02d}")
+    login_as(operator)
+    response = client.get("/admin/slip-login.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 3
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)  # A4 in points
+    per_page = [page.extract_text().count("Kata sandi awal") for page in reader.pages]
+    assert per_page == [10, 10, 3]
+    units_in_order = [re.search(r"(Dinas Pendidikan|Sekretariat)\n", block).group(1)
+                      for block in pdf_text(response.data).split("Netral Learn")[1:]]
+    assert units_in_order == sorted(units_in_order, key=["Dinas Pendidikan", "Sekretariat"].index)
+    with_qr = PdfReader(io.BytesIO(client.get("/admin/slip-login.pdf?qr=1").data))
+    assert len(with_qr.pages) == 3
+    drawn = [len(page.get_contents().get_data()) for page in (reader.pages[0], with_qr.pages[0])]
+    assert drawn[1] > drawn[0] * 2  # ten QR codes (vector squares) drawn on the sheet
+
+
+def test_the_login_qr_code_is_inline_svg(app):
+    """Is the slips' QR code an inline SVG (the PDF renderer fetches nothing from outside)?"""
+    import base64
+    import urllib.parse
+
+    from netral_learn.accounts.slips import login_qr
+
+    with app.app_context():
+        uri = login_qr(app.config["SITE_URL"] + "/masuk")
+    assert uri.startswith("data:image/svg+xml")
+    svg = urllib.parse.unquote(uri.split(",", 1)[1]) if ";base64" not in uri else base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert "<svg" in svg and "<path" in svg
+
+
+def test_people_search_accepts_a_nip_typed_in_full_width_digits(app, client, factory, login_as):
+    """Does a NIP typed on a phone keyboard in full-width digits find the person?"""
+    tree = factory.tree()
+    admin = factory.person(tree["root"], role=Role.ADMIN, scope=tree["root"])
+    siti = factory.person(tree["a1"], name="Siti Lebar")
+    login_as(admin)
+    typed = "".join(chr(0xFF10 + int(c)) for c in siti.nip[:10])
+    assert "Siti Lebar" in client.get(f"/admin/pegawai?q={typed}").get_data(as_text=True)
