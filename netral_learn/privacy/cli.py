@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput
+from ..core.scope import Action, acts_on_person
 from ..extensions import db
 
 privacy_cli = AppGroup("privacy", help="Pelindungan data pribadi.")
@@ -19,6 +20,7 @@ privacy_cli = AppGroup("privacy", help="Pelindungan data pribadi.")
               help="Hapus data pribadi pegawai yang dinonaktifkan sebelum tanggal ini (TTTT-BB-HH).")
 @click.option("--dry-run", is_flag=True, help="Hanya tampilkan berapa orang yang akan dihapus.")
 @click.option("--yes", is_flag=True, help="Jangan tanya lagi (untuk timer).")
+@acts_on_person(Action.EDIT)
 def purge_command(left_before: datetime, dry_run: bool, yes: bool):
     """Hapus data pribadi pegawai yang sudah keluar; pakta dan sertifikatnya tetap dapat diverifikasi."""
     from . import services

@@ -45,6 +45,11 @@ CLI_NOT_ABOUT_A_PERSON = {
     "report export": "aggregates and lists for a program, read-only",
     "demo seed": "builds the demo instansi from nothing; acts on no existing person",
     "worker": "runs queued jobs enqueued by entry points that asked the rule",
+    "doctor": "checks the installation's settings and services",
+    "backup create": "copies the whole database and storage, changes nothing",
+    "backup verify": "reads an archive",
+    "backup restore": "restores a whole installation onto an empty one",
+    "backup keygen": "makes an encryption key file",
 }
 
 
