@@ -166,7 +166,7 @@ def test_modules_reorder_with_plain_buttons(app, world, client_for):
 
 
 def test_review_is_recorded_and_shown_to_learners(app, world, client_for):
-    """Is a recorded legal review the 'Ditinjau … oleh …' line on the participant's program page?"""
+    """Is a recorded legal review the 'ditinjau <reviewer>, <date>' line on the participant's program page?"""
     admin = client_for(world["admin"])
     version_id, _ = published_course(admin, world)
     response = admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
@@ -176,7 +176,8 @@ def test_review_is_recorded_and_shown_to_learners(app, world, client_for):
     assert bad.status_code == 200 and "Isi tanggal peninjauan" in bad.get_data(as_text=True)
     program_id = open_program(admin, world, version_id)
     page = client_for(world["participant"]).get(f"/program/{program_id}").get_data(as_text=True)
-    assert "oleh Bagian Hukum Setda" in page
+    assert "ditinjau Bagian Hukum Setda, 5 Januari 2026" in page
+
 
 
 def test_program_edit_is_prefilled_and_saved(app, world, client_for):
