@@ -138,7 +138,7 @@ _VERSION_POSTS = {
     "modul": ("module_form", lambda version, f: authoring.add_module(current_user, version, f.title.data),
               _l("Modul ditambahkan. Tulis isinya di bawah.")),
     "tinjauan": ("review_form", lambda version, f: authoring.record_review(
-        current_user, version, f.reviewed_on.data, f.reviewer.data, f.note.data),
+        current_user, version, f.reviewed_on.data, f.reviewer.data, f.note.data, f.sources.data),
         _l("Catatan peninjauan disimpan; peserta melihatnya di halaman program.")),
     "salin": ("copy_form", lambda version, f: authoring.copy_course(
         current_user, version, _owner(f.instansi.data), f.title.data),
@@ -164,7 +164,9 @@ def admin_version_post(version_id: int, part: str):
 
 
 _VERSION_ACTIONS = {
-    "terbitkan": (authoring.publish_version, _l("Versi diterbitkan. Isinya kini tetap dan dapat dipakai program.")),
+    "terbitkan": (lambda actor, version: authoring.publish_version(
+        actor, version, acknowledge_unreviewed=request.form.get("tanpa_tinjauan") == "1"),
+        _l("Versi diterbitkan. Isinya kini tetap dan dapat dipakai program.")),
     "versi-baru": (authoring.new_draft_from, _l("Draf versi baru dibuat dari versi ini.")),
     "arsipkan": (authoring.archive, _l("Versi diarsipkan; program yang sudah memakainya tetap berjalan.")),
 }

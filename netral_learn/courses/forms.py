@@ -60,6 +60,8 @@ class AttachmentForm(FlaskForm):
 class ReviewForm(FlaskForm):
     reviewed_on = DateField(_l("Tanggal peninjauan"), validators=[DataRequired(_l("Isi tanggal peninjauan."))])
     reviewer = StringField(_l("Ditinjau oleh"), validators=[DataRequired(_l("Isi nama peninjau.")), Length(max=200)])
+    sources = TextAreaField(_l("Sumber yang diperiksa"), validators=[
+        DataRequired(_l("Sebutkan sumber yang diperiksa beserta tautan JDIH-nya.")), Length(max=16000)])
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])
 
 

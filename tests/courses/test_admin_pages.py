@@ -93,7 +93,7 @@ def published_course(admin_client, world, body="## Bagian\n\nIsi.") -> tuple[int
 
 
 def publish(admin_client, version_id):
-    response = admin_client.post(f"/admin/kursus/versi/{version_id}/terbitkan")
+    response = admin_client.post(f"/admin/kursus/versi/{version_id}/terbitkan", data={"tanpa_tinjauan": "1"})
     assert response.status_code == 302
     return response
 
@@ -165,12 +165,39 @@ def test_modules_reorder_with_plain_buttons(app, world, client_for):
         assert [(m.id, m.position) for m in db.session.get(CourseVersion, version_id).modules] == [(first, 0)]
 
 
+def test_an_unreviewed_version_shows_a_banner_and_asks_for_an_acknowledgement(app, world, client_for):
+    """Does an unreviewed draft carry the 'belum ditinjau' banner and refuse to publish without the
+    checkbox, and do the banner and checkbox go once a review with its sources is recorded?"""
+    admin = client_for(world["admin"])
+    version_id = make_course(admin, world["tree"]["root"].id)
+    save_module(admin, add_module(admin, version_id), "## Bagian\n\nIsi.")
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." in page and 'name="tanpa_tinjauan"' in page
+    refused = admin.post(f"/admin/kursus/versi/{version_id}/terbitkan", follow_redirects=True).get_data(as_text=True)
+    assert "Catat peninjauannya dahulu" in refused and "Draf" in refused
+    admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
+               data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                     "review-sources": "UU 20/2023 https://peraturan.bpk.go.id/Details/269470\nSKB 2022 tanpa tautan"})
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." in page  # the line without a link refused the review
+    admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
+               data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                     "review-sources": "UU 20/2023 https://peraturan.bpk.go.id/Details/269470"})
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." not in page and 'name="tanpa_tinjauan"' not in page
+    assert '<a href="https://peraturan.bpk.go.id/Details/269470" rel="noopener noreferrer">UU 20/2023</a>' in page
+    assert admin.post(f"/admin/kursus/versi/{version_id}/terbitkan").status_code == 302
+    assert "Terbit" in admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+
+
 def test_review_is_recorded_and_shown_to_learners(app, world, client_for):
+
     """Is a recorded legal review the 'ditinjau <reviewer>, <date>' line on the participant's program page?"""
     admin = client_for(world["admin"])
     version_id, _ = published_course(admin, world)
     response = admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
-                          data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda"})
+                          data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                                "review-sources": "PP 94/2021 https://peraturan.bpk.go.id/Details/180495"})
     assert response.status_code == 302
     bad = admin.post(f"/admin/kursus/versi/{version_id}/tinjauan", data={"review-reviewer": "Tanpa Tanggal"})
     assert bad.status_code == 200 and "Isi tanggal peninjauan" in bad.get_data(as_text=True)
