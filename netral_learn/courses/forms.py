@@ -77,6 +77,9 @@ class ProgramForm(FlaskForm):
     title = _title_field(_l("Judul program"))
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=4000)])
     version = SelectField(_l("Kursus (versi terbit)"), coerce=int, validate_choice=True)
+    #: New programs only: copy the quiz settings and the pact of an earlier program (0: none).
+    earlier = SelectField(_l("Salin pengaturan kuis dan pakta dari program"), coerce=int, default=0,
+                          validate_choice=True)
     starts_on = DateField(_l("Mulai"), validators=[DataRequired(_l("Isi tanggal mulai."))])
     ends_on = DateField(_l("Selesai"), validators=[DataRequired(_l("Isi tanggal selesai."))])
     targets = SelectMultipleField(_l("Unit sasaran"), coerce=int,

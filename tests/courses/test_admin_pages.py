@@ -281,7 +281,37 @@ def test_bundled_course_is_readable_and_copyable_but_not_editable(app, world, cl
     assert "Netralitas Pemilu 2029" not in client_for(world["admin_other"]).get("/admin/kursus").get_data(as_text=True)
 
 
+def test_next_cycle_copy_brings_the_bank_shows_a_checklist_and_carries_settings(app, world, client_for, factory):
+    """After 'Salin untuk siklus berikutnya', does the copy have the old questions and a checklist, and
+    does a program made with 'Salin pengaturan … dari' get the earlier program's quiz settings?"""
+    from netral_learn.quiz.models import Question, QuizSettings
+
+    bundled = factory.course(modules=2)
+    factory.bank(bundled, count=6)
+    earlier = factory.program(world["tree"]["root"], bundled, title="Pilkada 2024")
+    factory.quiz_settings(earlier, question_count=4, pass_mark=85)
+    admin = client_for(world["admin"])
+    copy_id = location_id(admin.post(f"/admin/kursus/versi/{bundled}/salin", data={
+        "copy-instansi": world["tree"]["root"].id, "copy-title": "Netralitas Pemilu 2029"}), "versi")
+    page = " ".join(admin.get(f"/admin/kursus/versi/{copy_id}").get_data(as_text=True).split())
+    assert "Daftar periksa membuka siklus" in page and "6 soal aktif" in page
+    with app.app_context():
+        course_id = db.session.get(CourseVersion, copy_id).course_id
+        assert db.session.scalar(select(db.func.count(Question.id)).where(Question.course_id == course_id)) == 6
+    assert admin.post(f"/admin/kursus/versi/{copy_id}/terbitkan", data={"tanpa_tinjauan": "1"}).status_code == 302
+    form_page = admin.get(f"/admin/program/baru?versi={copy_id}&dari={earlier}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{earlier}">Pilkada 2024', form_page)
+    program_id = location_id(admin.post("/admin/program/baru", data=program_form(
+        world, copy_id, title="Pemilu 2029", earlier=earlier)), "program")
+    with app.app_context():
+        settings = db.session.get(QuizSettings, program_id)
+        assert (settings.question_count, settings.pass_mark) == (4, 85)
+    page = " ".join(admin.get(f"/admin/kursus/versi/{copy_id}").get_data(as_text=True).split())
+    assert "Pengaturan kuis: Pemilu 2029" in page
+
+
 def test_attachment_upload_sniffs_content_and_serves_only_targeted_people(app, world, client_for):
+
     """Is an .exe renamed .pdf refused, and a real PDF served as application/pdf to a targeted participant only?"""
     admin = client_for(world["admin"])
     version_id = make_course(admin, world["tree"]["root"].id)
