@@ -206,7 +206,6 @@ def test_review_is_recorded_and_shown_to_learners(app, world, client_for):
     assert "ditinjau Bagian Hukum Setda, 5 Januari 2026" in page
 
 
-
 def test_program_edit_is_prefilled_and_saved(app, world, client_for):
     """Does the program page show the saved targets and jenis, and save changed targets?"""
     admin = client_for(world["admin"])

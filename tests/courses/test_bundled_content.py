@@ -86,7 +86,6 @@ def test_reporting_deadline_is_seven_working_days_and_only_for_reports_to_bawasl
             assert "Pilkada" in line, line
 
 
-
 @pytest.mark.parametrize("phrase", [
     "kaos", "tukin", "hukuman. Ia lebih dahulu", "Belum ada templat", "segala bentuk pemberian",
     "memengaruhi penilaian", "grup WhatsApp kedinasan, dan anggaran",
@@ -114,7 +113,16 @@ def test_the_other_corrected_facts_stay():
     assert "berkaitan dengan pemilihan" in IKRAR["points"][4]["text"]
 
 
+def test_every_module_ends_with_a_short_summary():
+    """Does each module still end with "### Ringkasan" and three to five bullets in one list?"""
+    for slug, body in MODULES.items():
+        summary = body.split("### Ringkasan")[-1].strip()
+        assert "### Ringkasan" in body and "\n\n" not in summary, slug
+        assert 3 <= len([line for line in summary.splitlines() if line.startswith("- ")]) <= 5, slug
+
+
 def test_every_form_of_the_matrix_has_a_question():
+
     """Is each of the 20 SKB 2022 forms and the 7 PP 94/2021 forms tested by at least one question?"""
     seen = {form for q in QUESTIONS for form in q.get("forms", [])}
     assert seen <= FORMS, seen - FORMS

@@ -244,7 +244,6 @@ def test_settings_refuse_a_per_module_minimum_the_count_cannot_hold(app, world, 
         assert db.session.get(QuizSettings, world["program"]).min_per_tag == 2
 
 
-
 def test_statistics_after_two_finished_attempts(app, world, client_for):
     """After two finished attempts, does the table put the question most got wrong first, with the wrong pick?"""
     with app.test_request_context():
