@@ -6,10 +6,11 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..core.clock import now_utc
+from ..courses.cycle import CHECKS
 from ..extensions import db
 from ..pact.services import COMPLETION_HOOKS
 from ..verify.registry import LOOKUPS
-from . import services
+from . import cycle, services
 from .verification import lookup_certificate
 
 certificates_cli = AppGroup("certificates", help="Sertifikat.")
@@ -25,6 +26,7 @@ def issue_pending():
 
 def register(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
+    CHECKS["sertifikat"] = cycle.checks
     if services.issue_certificate not in COMPLETION_HOOKS:
         COMPLETION_HOOKS.append(services.issue_certificate)
     if lookup_certificate not in LOOKUPS:

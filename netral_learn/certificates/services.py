@@ -49,6 +49,8 @@ TEMPLATE_FIELDS = {
     "penanda_tangan_nama": "Nama penanda tangan", "penanda_tangan_nip": "NIP penanda tangan",
     "penanda_tangan_pangkat": "Pangkat penanda tangan", "tanda_tangan_url": "Gambar tanda tangan (opsional)",
     "qr": "Kode QR (data URI SVG)", "url_verifikasi": "Alamat verifikasi", "kode_verifikasi": "Kode verifikasi",
+    "materi_per": "Tanggal \u201cMateri per\u201d kursus (31 Desember 2025)",
+    "ditinjau": "Peninjau hukum dan tanggalnya (kosong bila belum ditinjau)",
 }
 
 
@@ -164,8 +166,12 @@ def template_data(certificate: Certificate) -> dict:
     instansi = db.session.get(Unit, certificate.instansi_id)
     settings = settings_for(certificate.instansi_id)
     url = verify_url(certificate.verify_code)
+    version = program.course_version
+    review = version.reviews[0] if version.reviews else None
     return {
         "instansi": instansi.name, **settings_fields(settings),
+        "materi_per": format_date_id(version.legal_basis_as_of),
+        "ditinjau": f"{review.reviewer}, {format_date_id(review.reviewed_on)}" if review else "",
         "nomor": certificate.number, "nama": person.name, "nip": _grouped(person.nip),
         "golongan": person.golongan or "", "jabatan": person.jabatan or "", "unit": person.unit.name,
         "program": program.title, "kursus": program.course_version.title,
@@ -199,6 +205,7 @@ def sample_data() -> dict:
         "penanda_tangan_nama": "Nama Kepala, S.Sos., M.Si.", "penanda_tangan_nip": "19700101 199503 1 001",
         "penanda_tangan_pangkat": "Pembina Utama Muda (IV/c)", "tanda_tangan_url": "", "qr": qr_data_uri(url),
         "url_verifikasi": url, "kode_verifikasi": "CONT-OHKO-DEVE-RIFY",
+        "materi_per": "31 Desember 2025", "ditinjau": "Bagian Hukum Setda, 1 Desember 2026",
     }
 
 

@@ -18,7 +18,7 @@ from ..core.markdown import render_markdown
 from ..core.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
 from ..extensions import csrf, db
-from . import attachments, authoring, programs
+from . import attachments, authoring, cycle, programs
 from .forms import (
     AttachmentForm,
     CourseForm,
@@ -28,7 +28,7 @@ from .forms import (
     ReviewForm,
     VersionForm,
 )
-from .models import Course, CourseVersion, Module, Program
+from .models import Course, CourseVersion, Module, Program, VersionStatus
 from .services import program_status
 from .views import bp
 
@@ -107,8 +107,10 @@ _VERSION_FORMS = {
 def _version_page(version: CourseVersion, error=None, **forms):
     """The version page; a form that failed is passed in so its input and errors are shown."""
     forms = {name: forms.get(name) or make(version) for name, make in _VERSION_FORMS.items()}
+    mine = [p for p in programs.programs_for_admin(current_user) if p.course_version_id == version.id]
     return render_template(
         "courses/admin/version.html", version=version, course=version.course, error=error,
+        checklist=cycle.checklist(version, mine) if version.status != VersionStatus.ARCHIVED else [],
         may_edit=authoring.may_edit_course(current_user, version.course), labels=VERSION_STATUS_LABELS,
         owners=_instansi_names(), action_form=ActionForm(), **forms)
 
@@ -138,11 +140,12 @@ _VERSION_POSTS = {
     "modul": ("module_form", lambda version, f: authoring.add_module(current_user, version, f.title.data),
               _l("Modul ditambahkan. Tulis isinya di bawah.")),
     "tinjauan": ("review_form", lambda version, f: authoring.record_review(
-        current_user, version, f.reviewed_on.data, f.reviewer.data, f.note.data),
+        current_user, version, f.reviewed_on.data, f.reviewer.data, f.note.data, f.sources.data),
         _l("Catatan peninjauan disimpan; peserta melihatnya di halaman program.")),
     "salin": ("copy_form", lambda version, f: authoring.copy_course(
         current_user, version, _owner(f.instansi.data), f.title.data),
-        _l("Kursus baru dibuat dari salinan versi ini. Program lama tidak berubah.")),
+        _l("Kursus baru dibuat dari salinan versi ini, beserta bank soalnya. Program lama tidak berubah; "
+           "ikuti daftar periksa di bawah untuk membuka siklus berikutnya.")),
 }
 
 
@@ -164,7 +167,9 @@ def admin_version_post(version_id: int, part: str):
 
 
 _VERSION_ACTIONS = {
-    "terbitkan": (authoring.publish_version, _l("Versi diterbitkan. Isinya kini tetap dan dapat dipakai program.")),
+    "terbitkan": (lambda actor, version: authoring.publish_version(
+        actor, version, acknowledge_unreviewed=request.form.get("tanpa_tinjauan") == "1"),
+        _l("Versi diterbitkan. Isinya kini tetap dan dapat dipakai program.")),
     "versi-baru": (authoring.new_draft_from, _l("Draf versi baru dibuat dari versi ini.")),
     "arsipkan": (authoring.archive, _l("Versi diarsipkan; program yang sudah memakainya tetap berjalan.")),
 }
@@ -268,14 +273,19 @@ def _program_form(program: Program | None) -> ProgramForm:
         data = {"title": program.title, "description": program.description,
                 "version": program.course_version_id, "starts_on": program.starts_on, "ends_on": program.ends_on,
                 "targets": [t.unit_id for t in program.targets], "jenis": sorted(j.value for j in program.jenis_set)}
+    elif request.method == "GET":  # a new program, maybe from the next-cycle checklist
+        data = {"version": request.args.get("versi", type=int), "earlier": request.args.get("dari", 0, type=int)}
     form = ProgramForm(data=data)
     versions = programs.usable_versions(current_user)
     if program is not None:
         del form.instansi
+        del form.earlier
         if program.course_version not in versions:
             versions.append(program.course_version)
     else:
         form.instansi.choices = _owner_choices(with_bundled=False)
+        form.earlier.choices = [(0, _("\u2014 tidak menyalin \u2014"))] + [
+            (p.id, p.title) for p in programs.programs_for_admin(current_user)]
     form.version.choices = select_choices(
         (v.id, _("%(title)s (versi %(n)d)", title=v.title, n=v.number)) for v in versions)
     form.targets.choices = select_choices(unit_options(current_user))
@@ -300,7 +310,9 @@ def admin_program_new():
     error = None
     if form.validate_on_submit():
         instansi = get_unit(current_user, form.instansi.data)
-        program, error = attempt(lambda: programs.create_program(current_user, instansi, **_program_values(form)))
+        earlier = programs.get_program_for_admin(current_user, form.earlier.data) if form.earlier.data else None
+        program, error = attempt(lambda: cycle.open_program(current_user, instansi, earlier=earlier,
+                                                            **_program_values(form)))
         if program is not None:
             flash(_("Program dibuat. Periksa lalu terbitkan agar tampil bagi pegawai sasaran."), "success")
             return redirect(url_for("courses.admin_program", program_id=program.id))

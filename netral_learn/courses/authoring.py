@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import BinaryIO, Literal
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -201,15 +202,23 @@ def update_version(actor: Person, version: CourseVersion, title: str, summary: s
     return version
 
 
-def publish_version(actor: Person, version: CourseVersion) -> CourseVersion:
-    """Freeze a draft so programs can use it; from now on its text never changes."""
+def publish_version(actor: Person, version: CourseVersion, *, acknowledge_unreviewed: bool = False) -> CourseVersion:
+    """Freeze a draft so programs can use it; from now on its text never changes.
+
+    A version nobody has reviewed against the law is published only with the author's explicit
+    acknowledgement, which the audit log keeps."""
     _require_draft(actor, version)
     if not version.modules:
         raise InvalidInput(_l("Tambahkan paling sedikit satu modul sebelum menerbitkan."))
+    unreviewed = not version.reviews
+    if unreviewed and not acknowledge_unreviewed:
+        raise InvalidInput(_l("Versi ini belum ditinjau secara hukum. Catat peninjauannya dahulu, atau centang "
+                              "pernyataan bahwa Anda tetap menerbitkannya tanpa peninjauan."))
     _move_to(version, VersionStatus.PUBLISHED)
     version.published_at = now_utc()
     db.session.flush()
-    audit.record(actor, "course_version.publish", f"course_version:{version.id}", number=version.number)
+    audit.record(actor, "course_version.publish", f"course_version:{version.id}", number=version.number,
+                 unreviewed_acknowledged=unreviewed)
     return version
 
 
@@ -237,22 +246,46 @@ def archive(actor: Person, version: CourseVersion) -> CourseVersion:
     return version
 
 
+MAX_SOURCES = 30
+
+
+def clean_sources(text: str | None) -> str:
+    """The sources a reviewer checked: one per line, each naming its http(s) link (JDIH …)."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        raise InvalidInput(_l("Sebutkan sumber yang diperiksa, satu per baris, masing-masing dengan tautan JDIH-nya."))
+    if len(lines) > MAX_SOURCES or any(len(line) > 500 for line in lines):
+        raise InvalidInput(_l("Paling banyak %(n)d sumber, masing-masing paling panjang 500 karakter.", n=MAX_SOURCES))
+    for line in lines:
+        links = [t for t in line.split() if "://" in t or t.lower().startswith("www.")]
+        if not links:
+            raise InvalidInput(_l("Sumber \u201c%(line)s\u201d belum memiliki tautan (mis. https://jdih.bkn.go.id/…).",
+                                  line=line[:80]))
+        for link in links:
+            parts = urlsplit(link)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise InvalidInput(_l("Tautan \u201c%(link)s\u201d harus diawali http:// atau https://.", link=link[:80]))
+    return "\n".join(lines)
+
+
 def record_review(actor: Person, version: CourseVersion, reviewed_on: date, reviewer: str,
-                  note: str = "") -> CourseReview:
-    """Record a legal review of a version ("ditinjau … oleh …"); allowed on published text too."""
+                  note: str = "", sources: str | None = None) -> CourseReview:
+    """Record a legal review of a version (reviewer, date, sources checked with their links, remarks);
+    allowed on drafts and on published text. Learners then read "ditinjau <reviewer>, <date>"."""
     _require_edit(actor, version.course)
+    sources = clean_sources(sources)
     reviewer = " ".join((reviewer or "").split())
     if not reviewer or len(reviewer) > 200:
         raise InvalidInput(_l("Nama peninjau wajib diisi (maksimal 200 karakter)."))
     if reviewed_on is None or reviewed_on > now_utc().date() + timedelta(days=1):  # UTC lags WIB/WITA/WIT
         raise InvalidInput(_l("Tanggal peninjauan wajib diisi dan tidak boleh di masa depan."))
     review = CourseReview(version_id=version.id, reviewed_on=reviewed_on, reviewer=reviewer,
-                          note=(note or "").strip(), recorded_by_id=getattr(actor, "id", None))
+                          note=(note or "").strip(), sources=sources, recorded_by_id=getattr(actor, "id", None))
     db.session.add(review)
     db.session.flush()
     db.session.expire(version, ["reviews"])
     audit.record(actor, "course_version.review", f"course_version:{version.id}", reviewer=reviewer,
-                 reviewed_on=reviewed_on.isoformat())
+                 reviewed_on=reviewed_on.isoformat(), sources=len(sources.splitlines()))
     return review
 
 

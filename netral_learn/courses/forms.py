@@ -62,6 +62,8 @@ class AttachmentForm(FlaskForm):
 class ReviewForm(FlaskForm):
     reviewed_on = DateField(_l("Tanggal peninjauan"), validators=[DataRequired(_l("Isi tanggal peninjauan."))])
     reviewer = StringField(_l("Ditinjau oleh"), validators=[DataRequired(_l("Isi nama peninjau.")), Length(max=200)])
+    sources = TextAreaField(_l("Sumber yang diperiksa"), validators=[
+        DataRequired(_l("Sebutkan sumber yang diperiksa beserta tautan JDIH-nya.")), Length(max=16000)])
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])
 
 
@@ -77,6 +79,9 @@ class ProgramForm(FlaskForm):
     title = _title_field(_l("Judul program"))
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=4000)])
     version = SelectField(_l("Kursus (versi terbit)"), coerce=int, validate_choice=True)
+    #: New programs only: copy the quiz settings and the pact of an earlier program (0: none).
+    earlier = SelectField(_l("Salin pengaturan kuis dan pakta dari program"), coerce=int, default=0,
+                          validate_choice=True)
     starts_on = DateField(_l("Mulai"), validators=[DataRequired(_l("Isi tanggal mulai."))])
     ends_on = DateField(_l("Selesai"), validators=[DataRequired(_l("Isi tanggal selesai."))])
     targets = SelectMultipleField(_l("Unit sasaran"), coerce=int,

@@ -91,10 +91,22 @@ class CourseReview(db.Model):
     reviewed_on: Mapped[date] = mapped_column(Date)
     reviewer: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: The sources checked, one per line, each with its link (JDIH BPK, JDIH BKN, JDIH Bawaslu, …).
+    sources: Mapped[str] = mapped_column(Text, default="", server_default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     version: Mapped[CourseVersion] = relationship(back_populates="reviews")
+
+    @property
+    def source_links(self) -> list[tuple[str, str | None]]:
+        """Each source line as (label, its http(s) link or None)."""
+        items = []
+        for line in (self.sources or "").splitlines():
+            url = next((t for t in line.split() if t.startswith(("https://", "http://"))), None)
+            label = " ".join(t for t in line.split() if t != url).strip(" -\u2013\u2014:") or url
+            items.append((label, url))
+        return items
 
 
 class Module(db.Model):

@@ -112,5 +112,6 @@ def set_published(actor: Person | None, program: Program, published: bool) -> Pr
     """Open a program to its targets (from its start date) or hide it again."""
     program.published = published
     db.session.flush()
-    audit.record(actor, "program.publish" if published else "program.unpublish", f"program:{program.id}")
+    details = {"unreviewed_course": True} if published and not program.course_version.reviews else {}
+    audit.record(actor, "program.publish" if published else "program.unpublish", f"program:{program.id}", **details)
     return program

@@ -54,6 +54,7 @@ def module(program_id: int, number: int):
     now = now_utc()
     # Rendered before the commit, which would expire every loaded object and reload them all.
     page = render_template("courses/module.html", program=program, module=module, body=module_body(module),
+                           version=program.course_version, review=services.latest_review(program.course_version),
                            number=number, total=state.module_count,
                            completed=(number - 1) in state.completed, form=ActionForm(),
                            wait=services.reading_wait_in(enrollment, module, now), now=now)

@@ -30,6 +30,7 @@ PLACEHOLDER_LABELS = {
     "golongan": _l("pangkat/golongan"), "unit": _l("unit kerja"), "instansi": _l("nama instansi"),
     "tempat": _l("daerah instansi, tempat penandatanganan"), "tanggal": _l("tanggal penandatanganan"),
     "program": _l("judul program"),
+    "pegawai": _l("\u201cAparatur Sipil Negara\u201d bagi PNS dan PPPK, \u201cPegawai Non-ASN\u201d bagi pegawai non-ASN"),
 }
 STATUS_LABELS = {"awaiting_witnesses": _l("Menunggu saksi"), "complete": _l("Lengkap"), "revoked": _l("Dicabut")}
 

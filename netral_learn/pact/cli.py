@@ -9,8 +9,9 @@ from flask.cli import AppGroup
 
 from ..core import audit
 from ..courses.content import GLOBAL_LOADERS
+from ..courses.cycle import CARRY_OVER, CHECKS
 from ..verify.registry import LOOKUPS
-from . import keys
+from . import cycle, keys
 from .content import load_default_pact
 from .verification import lookup_pact
 
@@ -50,5 +51,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
     GLOBAL_LOADERS["pakta"] = load_default_pact
+    CARRY_OVER["pakta"] = cycle.carry_pact
+    CHECKS["pakta"] = cycle.checks
     if lookup_pact not in LOOKUPS:
         LOOKUPS.append(lookup_pact)

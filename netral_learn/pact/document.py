@@ -19,7 +19,9 @@ from ..core.i18n import format_date_id, format_datetime_zone, zone_of
 from ..core.pdf import render_pdf
 from . import keys
 
-PLACEHOLDERS = ("nama", "nip", "jabatan", "golongan", "unit", "instansi", "tempat", "tanggal", "program")
+PLACEHOLDERS = ("nama", "nip", "jabatan", "golongan", "unit", "instansi", "tempat", "tanggal", "program", "pegawai")
+#: What ``{pegawai}`` says for each jenis: the pact's title names the signer's kind of employment.
+PEGAWAI_WORDS = {"PNS": "Aparatur Sipil Negara", "PPPK": "Aparatur Sipil Negara", "NON_ASN": "Pegawai Non-ASN"}
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
@@ -51,6 +53,7 @@ def placeholder_values(person, program, instansi, place: str, when: datetime) ->
         "nama": person.name, "nip": person.nip, "jabatan": person.jabatan or "-",
         "golongan": person.golongan or "-", "unit": person.unit.name, "instansi": instansi.name,
         "tempat": place, "tanggal": format_date_id(when, zone_of(person)), "program": program.title,
+        "pegawai": PEGAWAI_WORDS.get(str(getattr(person, "jenis", "PNS") or "PNS"), PEGAWAI_WORDS["PNS"]),
     }
 
 

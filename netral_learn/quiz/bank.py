@@ -413,6 +413,7 @@ def apply_import(actor: Person | None, course: Course, plan: ImportPlan) -> Impo
 #: Allowed range of each numeric setting, and its name in messages.
 SETTING_RANGES = {
     "question_count": (1, 200, _l("Jumlah soal")),
+    "min_per_tag": (0, 50, _l("Minimal soal per modul")),
     "pass_mark": (0, 100, _l("Nilai lulus")),
     "max_attempts": (0, 50, _l("Batas percobaan")),
     "time_limit_minutes": (0, 600, _l("Batas waktu")),
@@ -429,15 +430,17 @@ def course_of(program: Program) -> int:
 def draw_shortfalls(program: Program, settings: QuizSettings | None = None) -> list[tuple[str, object]]:
     """Why the program's quiz cannot be drawn from its bank as set; empty when it can."""
     settings = settings or settings_for(program)
-    return shortfalls(bank_by_tag(course_of(program)), settings.question_count, settings.per_tag or {})
+    return shortfalls(bank_by_tag(course_of(program)), settings.question_count, settings.per_tag or {},
+                      settings.min_per_tag or 0)
 
 
 def save_settings(actor: Person | None, program: Program, question_count: int, per_tag: dict[str, int],
                   pass_mark: int, max_attempts: int, time_limit_minutes: int, cooldown_minutes: int,
                   grace_seconds: int, review_mode: str, pretest_enabled: bool,
-                  review_after_last_attempt: bool = False) -> QuizSettings:
+                  review_after_last_attempt: bool = False, min_per_tag: int = 1) -> QuizSettings:
     """Set how the program's quiz is drawn, timed and passed; refused when the bank cannot supply the draw."""
-    values = {"question_count": question_count, "pass_mark": pass_mark, "max_attempts": max_attempts,
+    values = {"question_count": question_count, "min_per_tag": min_per_tag, "pass_mark": pass_mark,
+              "max_attempts": max_attempts,
               "time_limit_minutes": time_limit_minutes, "cooldown_minutes": cooldown_minutes,
               "grace_seconds": grace_seconds}
     problems: list[tuple[str, object]] = []
@@ -458,7 +461,7 @@ def save_settings(actor: Person | None, program: Program, question_count: int, p
     except ValueError:
         problems.append(("review_mode", _l("Pilihan pembahasan tidak dikenal.")))
     if not problems:
-        problems = shortfalls(bank_by_tag(course_of(program)), question_count, clean_tags)
+        problems = shortfalls(bank_by_tag(course_of(program)), question_count, clean_tags, min_per_tag)
     if problems:
         raise FieldErrors(problems)
     settings = db.session.get(QuizSettings, program.id) or QuizSettings(program_id=program.id)

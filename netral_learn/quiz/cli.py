@@ -6,9 +6,11 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..core.clock import now_utc
+from ..courses.authoring import COPY_HOOKS
 from ..courses.content import EXTRA_LOADERS
+from ..courses.cycle import CARRY_OVER, CHECKS
 from ..extensions import db
-from . import services
+from . import cycle, services
 from .content import load_questions
 
 quiz_cli = AppGroup("quiz", help="Kuis.")
@@ -25,3 +27,6 @@ def close_expired():
 def register(app: Flask) -> None:
     app.cli.add_command(quiz_cli)
     EXTRA_LOADERS["soal"] = load_questions
+    COPY_HOOKS["soal"] = cycle.copy_bank
+    CARRY_OVER["kuis"] = cycle.carry_settings
+    CHECKS["kuis"] = cycle.checks

@@ -123,6 +123,7 @@ def _number(label) -> IntegerField:
 
 class QuizSettingsForm(FlaskForm):
     question_count = _number(_l("Jumlah soal per percobaan"))
+    min_per_tag = _number(_l("Minimal soal dari tiap modul"))
     per_tag = FieldList(FormField(TagCountForm))
     pass_mark = _number(_l("Nilai lulus (0–100)"))
     max_attempts = _number(_l("Batas percobaan (0 = tanpa batas)"))
@@ -134,7 +135,7 @@ class QuizSettingsForm(FlaskForm):
     review_after_last_attempt = BooleanField(_l("Tampilkan juga pembahasan setelah percobaan terakhir yang tidak lulus"))
     pretest_enabled = BooleanField(_l("Adakan pra-tes (tidak menentukan kelulusan)"))
 
-    NUMBERS = ("question_count", "pass_mark", "max_attempts", "time_limit_minutes", "cooldown_minutes",
+    NUMBERS = ("question_count", "min_per_tag", "pass_mark", "max_attempts", "time_limit_minutes", "cooldown_minutes",
                "grace_seconds")
 
     def values(self) -> dict:

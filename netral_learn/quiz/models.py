@@ -81,12 +81,15 @@ class QuizSettings(db.Model):
     __table_args__ = (
         CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_range"),
         CheckConstraint("question_count > 0", name="question_count_positive"),
+        CheckConstraint("min_per_tag >= 0", name="min_per_tag_not_negative"),
     )
 
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
     question_count: Mapped[int] = mapped_column(Integer, default=10)
     #: Optional {"tag": n} draw per tag; the rest of question_count is drawn from any tag.
     per_tag: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: At least this many questions from every module (tag) of the bank, so no attempt skips a module.
+    min_per_tag: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     pass_mark: Mapped[int] = mapped_column(Integer, default=70)
     #: 0 means unlimited.
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)

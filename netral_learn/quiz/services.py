@@ -58,7 +58,7 @@ def settings_for(program: Program) -> QuizSettings:
     """The program's quiz settings, or the defaults when an admin has not set any."""
     settings = db.session.get(QuizSettings, program.id)
     if settings is None:
-        settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, pass_mark=70,
+        settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, min_per_tag=1, pass_mark=70,
                                 max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
                                 review_mode=ReviewMode.AFTER_PASS, pretest_enabled=False,
                                 review_after_last_attempt=False)
@@ -211,7 +211,8 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
     rng = rng or random.Random(secrets.randbits(64))
     bank = bank_of(program.course_version.course_id)
     try:
-        question_ids = draw_questions(bank.by_tag, settings.question_count, settings.per_tag or {}, rng)
+        question_ids = draw_questions(bank.by_tag, settings.question_count, settings.per_tag or {}, rng,
+                                      settings.min_per_tag or 0)
     except NotEnoughQuestions:
         raise QuizUnavailable(_l("Bank soal kuis ini belum lengkap. Hubungi BKPSDM.")) from None
     # INSERT … ON CONFLICT DO NOTHING … RETURNING: no row when another request started an attempt

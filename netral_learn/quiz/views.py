@@ -155,6 +155,7 @@ def result(program_id: int, attempt_id: int):
         "quiz/result.html", program=program, attempt=attempt, outcome=outcome,
         review=outcome.review, best=services.best_score(current_user, program),
         check=services.can_start(current_user, program, AttemptKind.POST, now_utc()), form=ActionForm(),
+        version=program.course_version, legal_review=course_services.latest_review(program.course_version),
     )
 
 

@@ -68,8 +68,15 @@ def test_numbers_are_sequential_per_instansi_and_year(app, world, factory):
 
 
 def test_pdf_has_the_right_fields_and_is_rendered_once(app, client, world, login_as):
-    """Does the PDF carry name, NIP, program, number, date in Indonesian, and stream from storage after?"""
+    """Does the PDF carry name, NIP, program, number, date in Indonesian, the course's "Materi per" date
+    and its legal review, and stream from storage after?"""
+    from datetime import date
+
+    from netral_learn.courses.models import CourseReview, Program
+
     with app.test_request_context():
+        version_id = db.session.get(Program, world["program"]).course_version_id
+        db.session.add(CourseReview(version_id=version_id, reviewed_on=date(2026, 12, 1), reviewer="Bagian Hukum Setda"))
         settings = CertificateSettings(instansi_id=world["tree"]["root"].id, place="Tanah Grogot",
                                        signer_name="Drs. Kepala Badan", signer_nip="197001011995031001",
                                        signer_title="Kepala BKPSDM", number_pattern="800/{nomor:04d}/NETRAL/BKPSDM/{tahun}")
@@ -84,7 +91,8 @@ def test_pdf_has_the_right_fields_and_is_rendered_once(app, client, world, login
     learner = world["learner"]
     for expected in ["SERTIFIKAT", "Dewi Lestari, S.Pd.", f"{learner.nip[:8]} {learner.nip[8:14]}",
                      "Sosialisasi Netralitas Uji", "800/0001/NETRAL/BKPSDM", "Tanah Grogot", "Drs. Kepala Badan",
-                     "Kepala BKPSDM"]:
+                     "Kepala BKPSDM", "Materi per ", "ditinjau Bagian Hukum Setda, 1 Desember 2026"]:
+
         assert expected in text, expected
     months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
               "November", "Desember"]

@@ -93,7 +93,7 @@ def published_course(admin_client, world, body="## Bagian\n\nIsi.") -> tuple[int
 
 
 def publish(admin_client, version_id):
-    response = admin_client.post(f"/admin/kursus/versi/{version_id}/terbitkan")
+    response = admin_client.post(f"/admin/kursus/versi/{version_id}/terbitkan", data={"tanpa_tinjauan": "1"})
     assert response.status_code == 302
     return response
 
@@ -165,18 +165,45 @@ def test_modules_reorder_with_plain_buttons(app, world, client_for):
         assert [(m.id, m.position) for m in db.session.get(CourseVersion, version_id).modules] == [(first, 0)]
 
 
+def test_an_unreviewed_version_shows_a_banner_and_asks_for_an_acknowledgement(app, world, client_for):
+    """Does an unreviewed draft carry the 'belum ditinjau' banner and refuse to publish without the
+    checkbox, and do the banner and checkbox go once a review with its sources is recorded?"""
+    admin = client_for(world["admin"])
+    version_id = make_course(admin, world["tree"]["root"].id)
+    save_module(admin, add_module(admin, version_id), "## Bagian\n\nIsi.")
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." in page and 'name="tanpa_tinjauan"' in page
+    refused = admin.post(f"/admin/kursus/versi/{version_id}/terbitkan", follow_redirects=True).get_data(as_text=True)
+    assert "Catat peninjauannya dahulu" in refused and "Draf" in refused
+    admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
+               data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                     "review-sources": "UU 20/2023 https://peraturan.bpk.go.id/Details/269470\nSKB 2022 tanpa tautan"})
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." in page  # the line without a link refused the review
+    admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
+               data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                     "review-sources": "UU 20/2023 https://peraturan.bpk.go.id/Details/269470"})
+    page = admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+    assert "Versi ini belum ditinjau secara hukum." not in page and 'name="tanpa_tinjauan"' not in page
+    assert '<a href="https://peraturan.bpk.go.id/Details/269470" rel="noopener noreferrer">UU 20/2023</a>' in page
+    assert admin.post(f"/admin/kursus/versi/{version_id}/terbitkan").status_code == 302
+    assert "Terbit" in admin.get(f"/admin/kursus/versi/{version_id}").get_data(as_text=True)
+
+
 def test_review_is_recorded_and_shown_to_learners(app, world, client_for):
-    """Is a recorded legal review the 'Ditinjau … oleh …' line on the participant's program page?"""
+
+    """Is a recorded legal review the 'ditinjau <reviewer>, <date>' line on the participant's program page?"""
     admin = client_for(world["admin"])
     version_id, _ = published_course(admin, world)
     response = admin.post(f"/admin/kursus/versi/{version_id}/tinjauan",
-                          data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda"})
+                          data={"review-reviewed_on": "2026-01-05", "review-reviewer": "Bagian Hukum Setda",
+                                "review-sources": "PP 94/2021 https://peraturan.bpk.go.id/Details/180495"})
     assert response.status_code == 302
     bad = admin.post(f"/admin/kursus/versi/{version_id}/tinjauan", data={"review-reviewer": "Tanpa Tanggal"})
     assert bad.status_code == 200 and "Isi tanggal peninjauan" in bad.get_data(as_text=True)
     program_id = open_program(admin, world, version_id)
     page = client_for(world["participant"]).get(f"/program/{program_id}").get_data(as_text=True)
-    assert "oleh Bagian Hukum Setda" in page
+    assert "ditinjau Bagian Hukum Setda, 5 Januari 2026" in page
 
 
 def test_program_edit_is_prefilled_and_saved(app, world, client_for):
@@ -250,7 +277,37 @@ def test_bundled_course_is_readable_and_copyable_but_not_editable(app, world, cl
     assert "Netralitas Pemilu 2029" not in client_for(world["admin_other"]).get("/admin/kursus").get_data(as_text=True)
 
 
+def test_next_cycle_copy_brings_the_bank_shows_a_checklist_and_carries_settings(app, world, client_for, factory):
+    """After 'Salin untuk siklus berikutnya', does the copy have the old questions and a checklist, and
+    does a program made with 'Salin pengaturan … dari' get the earlier program's quiz settings?"""
+    from netral_learn.quiz.models import Question, QuizSettings
+
+    bundled = factory.course(modules=2)
+    factory.bank(bundled, count=6)
+    earlier = factory.program(world["tree"]["root"], bundled, title="Pilkada 2024")
+    factory.quiz_settings(earlier, question_count=4, pass_mark=85)
+    admin = client_for(world["admin"])
+    copy_id = location_id(admin.post(f"/admin/kursus/versi/{bundled}/salin", data={
+        "copy-instansi": world["tree"]["root"].id, "copy-title": "Netralitas Pemilu 2029"}), "versi")
+    page = " ".join(admin.get(f"/admin/kursus/versi/{copy_id}").get_data(as_text=True).split())
+    assert "Daftar periksa membuka siklus" in page and "6 soal aktif" in page
+    with app.app_context():
+        course_id = db.session.get(CourseVersion, copy_id).course_id
+        assert db.session.scalar(select(db.func.count(Question.id)).where(Question.course_id == course_id)) == 6
+    assert admin.post(f"/admin/kursus/versi/{copy_id}/terbitkan", data={"tanpa_tinjauan": "1"}).status_code == 302
+    form_page = admin.get(f"/admin/program/baru?versi={copy_id}&dari={earlier}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{earlier}">Pilkada 2024', form_page)
+    program_id = location_id(admin.post("/admin/program/baru", data=program_form(
+        world, copy_id, title="Pemilu 2029", earlier=earlier)), "program")
+    with app.app_context():
+        settings = db.session.get(QuizSettings, program_id)
+        assert (settings.question_count, settings.pass_mark) == (4, 85)
+    page = " ".join(admin.get(f"/admin/kursus/versi/{copy_id}").get_data(as_text=True).split())
+    assert "Pengaturan kuis: Pemilu 2029" in page
+
+
 def test_attachment_upload_sniffs_content_and_serves_only_targeted_people(app, world, client_for):
+
     """Is an .exe renamed .pdf refused, and a real PDF served as application/pdf to a targeted participant only?"""
     admin = client_for(world["admin"])
     version_id = make_course(admin, world["tree"]["root"].id)

@@ -77,9 +77,9 @@ def test_publish_needs_a_module_and_freezes_the_version(ctx, world):
     admin = get(Person, world["admin"])
     empty = authoring.create_course(admin, get(Unit, world["tree"]["root"]), "Kosong").versions[0]
     with pytest.raises(InvalidInput, match="paling sedikit satu modul"):
-        authoring.publish_version(admin, empty)
+        authoring.publish_version(admin, empty, acknowledge_unreviewed=True)
     version = draft_course(admin, get(Unit, world["tree"]["root"]))
-    authoring.publish_version(admin, version)
+    authoring.publish_version(admin, version, acknowledge_unreviewed=True)
     db.session.commit()  # as the view does; each refused edit below is rolled back
     assert version.status == VersionStatus.PUBLISHED and version.published_at is not None
     module = version.modules[0]
@@ -90,7 +90,7 @@ def test_publish_needs_a_module_and_freezes_the_version(ctx, world):
         lambda: authoring.delete_module(admin, module),
         lambda: authoring.move_module(admin, module, "down"),
         lambda: authoring.attach(admin, module, "aturan.pdf", io.BytesIO(PDF)),
-        lambda: authoring.publish_version(admin, version),
+        lambda: authoring.publish_version(admin, version, acknowledge_unreviewed=True),
     ]
     for edit in edits:
         with pytest.raises(InvalidInput, match="buat versi baru"):
@@ -137,7 +137,7 @@ def test_new_version_copies_modules_and_files_and_leaves_the_old_one(ctx, world)
     admin = get(Person, world["admin"])
     v1 = draft_course(admin, get(Unit, world["tree"]["root"]))
     item = authoring.attach(admin, v1.modules[1], "PP 94 2021.pdf", io.BytesIO(PDF))
-    authoring.publish_version(admin, v1)
+    authoring.publish_version(admin, v1, acknowledge_unreviewed=True)
     db.session.expire_all()  # texts are deferred: the copy reads them once, not module by module
     with statements(current_app) as seen:
         v2 = authoring.new_draft_from(admin, get(CourseVersion, v1.id))
@@ -161,7 +161,7 @@ def test_progress_pinned_to_v1_survives_v2(ctx, world):
     root, unit_a = get(Unit, world["tree"]["root"]), get(Unit, world["tree"]["a"])
     today = local_today(learner)
     v1 = draft_course(admin, root)
-    authoring.publish_version(admin, v1)
+    authoring.publish_version(admin, v1, acknowledge_unreviewed=True)
     dates = {"starts_on": today - timedelta(days=1), "ends_on": today + timedelta(days=30)}
     old = programs.create_program(admin, root, title="Pilkada 2026", version=v1, targets=[unit_a],
                                   jenis=set(Jenis), published=True, **dates)
@@ -171,7 +171,7 @@ def test_progress_pinned_to_v1_survives_v2(ctx, world):
     v2 = authoring.new_draft_from(admin, v1)
     authoring.update_module(admin, v2.modules[0], "Pengantar (revisi)", "Teks revisi.", None)
     authoring.delete_module(admin, v2.modules[2])
-    authoring.publish_version(admin, v2)
+    authoring.publish_version(admin, v2, acknowledge_unreviewed=True)
     new = programs.create_program(admin, root, title="Pilkada 2026 gelombang 2", version=v2, targets=[unit_a],
                                   jenis=set(Jenis), published=True, **dates)
     db.session.expire_all()
@@ -234,12 +234,49 @@ def test_reviews_show_the_newest_and_refuse_future_dates(ctx, factory, world):
     """Is the newest review the one learners see, and is a review dated next month refused?"""
     admin = get(Person, world["admin"])
     version = draft_course(admin, get(Unit, world["tree"]["root"]))
-    authoring.publish_version(admin, version)
-    authoring.record_review(admin, version, date(2026, 1, 5), "Bagian Hukum Setda", "Sesuai PP 94/2021.")
-    authoring.record_review(admin, version, date(2026, 3, 1), "Inspektorat")
+    authoring.publish_version(admin, version, acknowledge_unreviewed=True)
+    authoring.record_review(admin, version, date(2026, 1, 5), "Bagian Hukum Setda", "Sesuai PP 94/2021.",
+                            sources=SOURCES)
+    authoring.record_review(admin, version, date(2026, 3, 1), "Inspektorat", sources=SOURCES)
     assert services.latest_review(version).reviewer == "Inspektorat"
     with pytest.raises(InvalidInput, match="masa depan"):
-        authoring.record_review(admin, version, now_utc().date() + timedelta(days=30), "Siapa")
+        authoring.record_review(admin, version, now_utc().date() + timedelta(days=30), "Siapa", sources=SOURCES)
+
+
+SOURCES = "PP 94/2021 https://peraturan.bpk.go.id/Details/180495\nSKB 2022 — https://jdih.bkn.go.id/skb-2022"
+
+
+@pytest.mark.parametrize("sources, message", [
+    ("", "Sebutkan sumber"),
+    ("PP 94/2021 di JDIH", "belum memiliki tautan"),
+    ("PP 94/2021 javascript://alert(1)", "http:// atau https://"),
+    ("PP 94/2021 ftp://jdih.bkn.go.id/pp", "http:// atau https://"),
+])
+def test_a_review_names_its_sources_with_links(ctx, world, sources, message):
+    """Is a review refused without sources, or with a source that has no http(s) link, saying why?"""
+    admin = get(Person, world["admin"])
+    version = draft_course(admin, get(Unit, world["tree"]["root"]))
+    with pytest.raises(InvalidInput, match=message):
+        authoring.record_review(admin, version, date(2026, 1, 5), "Bagian Hukum", sources=sources)
+
+
+def test_an_unreviewed_version_is_published_only_with_an_audited_acknowledgement(ctx, world):
+    """Is publishing an unreviewed draft refused until the author acknowledges it, and is that logged?
+    And does a reviewed draft publish without the acknowledgement?"""
+    import json
+
+    admin = get(Person, world["admin"])
+    version = draft_course(admin, get(Unit, world["tree"]["root"]))
+    with pytest.raises(InvalidInput, match="belum ditinjau"):
+        authoring.publish_version(admin, version)
+    assert version.status == VersionStatus.DRAFT
+    authoring.publish_version(admin, version, acknowledge_unreviewed=True)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "course_version.publish")).one()
+    assert json.loads(event.details)["unreviewed_acknowledged"] is True
+    reviewed = draft_course(admin, get(Unit, world["tree"]["root"]))
+    authoring.record_review(admin, reviewed, date(2026, 1, 5), "Bagian Hukum", sources=SOURCES)
+    authoring.publish_version(admin, reviewed)
+    assert reviewed.status == VersionStatus.PUBLISHED
 
 
 def test_archived_version_keeps_its_programs_editable(ctx, world):
@@ -247,7 +284,7 @@ def test_archived_version_keeps_its_programs_editable(ctx, world):
     admin = get(Person, world["admin"])
     root, unit_a = get(Unit, world["tree"]["root"]), get(Unit, world["tree"]["a"])
     version = draft_course(admin, root)
-    authoring.publish_version(admin, version)
+    authoring.publish_version(admin, version, acknowledge_unreviewed=True)
     values = {"title": "Pilkada", "targets": [unit_a], "jenis": {Jenis.PNS},
               "starts_on": date(2026, 1, 1), "ends_on": date(2026, 2, 1)}
     program = programs.create_program(admin, root, version=version, **values)

@@ -129,3 +129,28 @@ def test_module_page_is_light_for_a_3g_phone(app, client, setup, login_as):
     assert any(url.endswith(".css") or ".css?" in url for url in assets), assets
     total = len(page.data) + sum(len(client.get(url).data) for url in set(assets))
     assert total < 100 * 1024, total
+
+
+def test_module_and_program_pages_show_the_as_of_date_and_the_review(app, client, setup, login_as):
+    """Does every module page say "Materi per <date>", add "ditinjau <reviewer>, <date>" once a review
+    is recorded, and keep the internal review note off the learner's pages?"""
+    from datetime import date
+
+    from netral_learn.courses.models import CourseReview, CourseVersion
+
+    with app.test_request_context():
+        version = db.session.get(CourseVersion, setup["version"])
+        version.legal_basis_as_of = date(2025, 12, 31)
+        version.review_note = "Catatan internal: sumber sekunder, wajib diperiksa ke JDIH."
+        db.session.commit()
+    login_as(setup["learner"])
+    module = client.get(f"/program/{setup['program']}/modul/1").get_data(as_text=True)
+    assert "Materi per 31 Desember 2025" in module and "ditinjau" not in module
+    program = client.get(f"/program/{setup['program']}").get_data(as_text=True)
+    assert "Materi per 31 Desember 2025" in program and "Catatan internal" not in program
+    with app.test_request_context():
+        db.session.add(CourseReview(version_id=setup["version"], reviewed_on=date(2026, 12, 1),
+                                    reviewer="Bagian Hukum Setda"))
+        db.session.commit()
+    module = client.get(f"/program/{setup['program']}/modul/1").get_data(as_text=True)
+    assert "Materi per 31 Desember 2025 · ditinjau Bagian Hukum Setda, 1 Desember 2026" in " ".join(module.split())

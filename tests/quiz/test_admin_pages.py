@@ -206,7 +206,7 @@ def test_export_download(world, client_for):
     assert sheet.max_row == 7 and sheet["C2"].value == "Soal nomor 1?"
 
 
-SETTINGS_FORM = {"question_count": "4", "per_tag-0-tag": "dasar", "per_tag-0-count": "2", "per_tag-1-tag": "sanksi",
+SETTINGS_FORM = {"question_count": "4", "min_per_tag": "1", "per_tag-0-tag": "dasar", "per_tag-0-count": "2", "per_tag-1-tag": "sanksi",
                  "per_tag-1-count": "0", "pass_mark": "75", "max_attempts": "0", "time_limit_minutes": "30",
                  "cooldown_minutes": "10", "grace_seconds": "30", "review_mode": "immediately", "pretest_enabled": "y"}
 
@@ -228,6 +228,19 @@ def test_settings_form_saves_and_refuses_what_the_bank_cannot_supply(app, world,
     assert "hanya memiliki 3 soal aktif; diminta 4" in text
     with app.app_context():
         assert db.session.get(QuizSettings, world["program"]).question_count == 4
+
+
+def test_settings_refuse_a_per_module_minimum_the_count_cannot_hold(app, world, client_for):
+    """With two modules, does a minimum of 3 per module in a quiz of 4 come back with the reason, unsaved?"""
+    client = client_for(world["admin"])
+    url = f"/admin/program/{world['program']}/kuis"
+    assert 'name="min_per_tag"' in client.get(url).get_data(as_text=True)
+    page = client.post(url, data={**SETTINGS_FORM, "min_per_tag": "3", "per_tag-0-count": "0"})
+    assert page.status_code == 200
+    assert "Minimal 3 soal dari tiap modul (2 modul) memerlukan 6 soal" in page.get_data(as_text=True)
+    assert client.post(url, data={**SETTINGS_FORM, "min_per_tag": "2", "per_tag-0-count": "0"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(QuizSettings, world["program"]).min_per_tag == 2
 
 
 def test_statistics_after_two_finished_attempts(app, world, client_for):

@@ -228,7 +228,27 @@ def test_no_js_flow_save_then_submit_then_review(app, client, world, login_as):
     assert client.post(f"{base}/simpan", data=form).status_code == 409
 
 
+def test_a_failed_attempt_still_shows_each_questions_legal_basis_and_the_as_of_date(app, client, world, login_as):
+    """After failing (answers hidden until a pass), does the result still give each question's legal
+    basis and say "Materi per <date>" of the course, without revealing the right answers?"""
+    with app.test_request_context():
+        finish_modules(world["learner"].id, world["program"])
+    login_as(world["learner"])
+    attempt_id = start_via_page(client, world["program"])
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        form = {f"q-{k}": [str(v) for v in vals] for k, vals in correct_answers(attempt, right=False).items()}
+        texts = [item.snapshot["text"] for item in attempt.questions]
+    base = f"/program/{world['program']}/kuis/{attempt_id}"
+    result = client.post(f"{base}/kirim", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Belum lulus" in result and "jawaban benar" not in result
+    assert "Dasar hukum soal" in result and result.count("Dasar: PP 94/2021") == len(texts)
+    assert all(text in result for text in texts)
+    assert "Materi per " in result
+
+
 def test_someone_elses_attempt_is_not_found(app, client, world, factory, login_as):
+
     """Can a person open or post to another person's attempt by guessing its id? (No.)"""
     with app.test_request_context():
         finish_modules(world["learner"].id, world["program"])

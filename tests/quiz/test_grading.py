@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netral_learn.quiz import grading
-from netral_learn.quiz.draw import NotEnoughQuestions, draw_questions, shuffled_options
+from netral_learn.quiz.draw import NotEnoughQuestions, draw_questions, shortfalls, shuffled_options
 
 MULTIPLE = grading.KINDS["multiple"]
 
@@ -83,7 +83,45 @@ def test_draw_respects_count_tags_and_uniqueness(bank_sizes, count, seed, data):
         assert len(set(chosen) & set(bank[tag])) >= wanted
 
 
+@given(bank_sizes=st.lists(st.integers(0, 8), min_size=1, max_size=8), count=st.integers(1, 25),
+       minimum=st.integers(0, 3), untagged=st.integers(0, 5), seed=st.integers(0, 10_000), data=st.data())
+def test_draw_takes_the_per_module_minimum_from_every_module(bank_sizes, count, minimum, untagged, seed, data):
+    """Does every module with questions give at least the minimum (or all it has), on top of the
+    per-tag numbers, and is a draw refused only when the quotas or the count cannot be met?"""
+    bank, next_id = {}, 1
+    for index, size in enumerate(bank_sizes):
+        bank[f"modul-{index}"] = list(range(next_id, next_id + size))
+        next_id += size
+    bank[""] = list(range(next_id, next_id + untagged))  # untagged questions have no minimum
+    next_id += untagged
+    per_tag = {tag: data.draw(st.integers(0, len(ids))) for tag, ids in bank.items() if tag}
+    quotas = {tag: max(per_tag.get(tag, 0), min(minimum, len(ids))) for tag, ids in bank.items() if tag}
+    try:
+        chosen = draw_questions(bank, count, per_tag, random.Random(seed), minimum)
+    except NotEnoughQuestions:
+        assert count > next_id - 1 or sum(quotas.values()) > count
+        assert shortfalls(bank, count, per_tag, minimum)  # the settings page says why
+        return
+    assert not shortfalls(bank, count, per_tag, minimum)
+    assert len(chosen) == count == len(set(chosen))
+    for tag, ids in bank.items():
+        if tag:
+            assert len(set(chosen) & set(ids)) >= quotas[tag] >= min(minimum, len(ids))
+
+
+def test_ten_of_the_bundled_sixty_seven_cover_all_seven_modules():
+    """With the default minimum of one, does every draw of 10 from 7 modules include each module?"""
+    bank, next_id = {}, 1
+    for index, size in enumerate([7, 7, 14, 10, 9, 9, 11]):
+        bank[f"modul-{index}"] = list(range(next_id, next_id + size))
+        next_id += size
+    for seed in range(50):
+        chosen = set(draw_questions(bank, 10, {}, random.Random(seed), 1))
+        assert all(chosen & set(ids) for ids in bank.values())
+
+
 def test_true_false_keeps_its_order_and_others_shuffle():
+
     """Are true/false options kept as 'Benar, Salah' while others are shuffled per attempt?"""
     rng = random.Random(1)
     assert shuffled_options([5, 6], "true_false", rng) == [5, 6]
