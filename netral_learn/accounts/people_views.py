@@ -17,6 +17,7 @@ from ..core.scope import (
     subtree_clause,
     units_in_scope,
 )
+from ..core import audit
 from ..extensions import db
 from . import services, slips
 from .forms import ROLE_LABELS, ActionForm, PeopleFilterForm, RoleForm, select_choices
@@ -77,7 +78,10 @@ def people():
 @bp.route("/admin/pegawai/<int:person_id>")
 @requires(Role.OPERATOR)
 def person_detail(person_id: int):
-    return _render_person(get_person(current_user, person_id))
+    person = get_person(current_user, person_id)
+    audit.record(current_user, "person.view", f"person:{person.id}")
+    db.session.commit()
+    return _render_person(person)
 
 
 def _render_person(person: Person, new_password: str | None = None):

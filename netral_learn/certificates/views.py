@@ -15,6 +15,7 @@ from ..core.scope import requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
+from ..core import audit
 from ..extensions import db
 from ..pact.forms import RevokeForm
 from ..pact.keys import SigningKeyMissing
@@ -105,6 +106,8 @@ def _signed(make, *args):
 @requires(Role.OPERATOR)
 def staff_view(certificate_id: int):
     certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    audit.record(current_user, "person.view", f"certificate:{certificate.id}", page="certificate")
+    db.session.commit()
     return render_template("certificates/staff.html", certificate=certificate, form=ActionForm(),
                            revoke_form=RevokeForm())
 
@@ -112,7 +115,10 @@ def staff_view(certificate_id: int):
 @bp.route("/admin/sertifikat/<int:certificate_id>.pdf")
 @requires(Role.OPERATOR)
 def staff_pdf(certificate_id: int):
-    return _send(services.get_certificate_for_staff(current_user, certificate_id))
+    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    audit.record(current_user, "person.view", f"certificate:{certificate.id}", page="certificate.pdf")
+    db.session.commit()
+    return _send(certificate)
 
 
 def _flash_outcome(action, success: str) -> None:

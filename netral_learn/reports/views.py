@@ -13,6 +13,7 @@ from ..core.clock import now_utc
 from ..core.errors import OutOfScope
 from ..core.i18n import format_datetime_zone
 from ..core.scope import requires
+from ..core import audit
 from ..extensions import db
 from . import exports, followup, funnel, reminders, services, snapshot
 from .forms import FollowupFilterForm, RecountForm, ReportForm, SendRemindersForm
@@ -109,6 +110,8 @@ def export(fmt: str):
     _programs, program, unit = _selection()
     if program is None:
         raise OutOfScope()
+    audit.record(current_user, "report.export", f"program:{program.id}", unit=unit.id, format=fmt)
+    db.session.commit()
 
     def produce(file):
         return exports.filename(exports.export_report(program, unit, fmt, file), "laporan", fmt)
@@ -151,6 +154,8 @@ def followup_export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise OutOfScope()
     program, unit, _form, query = _followup_selection()
+    audit.record(current_user, "report.export", f"program:{program.id}", unit=unit.id, format=fmt, list="followup")
+    db.session.commit()
     modules = followup.module_count(program)
 
     def produce(file):
