@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.admin_views import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .auditlog.views import bp as auditlog_bp
     from .certificates.views import bp as certificates_bp
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
@@ -119,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from .verify.views import bp as verify_bp
 
     for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, pledge_bp,
-                      verify_bp, api_bp, api_admin_bp):
+                      verify_bp, api_bp, api_admin_bp, auditlog_bp):
         app.register_blueprint(blueprint)
 
 
@@ -168,6 +169,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
+    from .auditlog.cli import register as register_auditlog
     from .certificates.cli import register as register_certificates
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
@@ -177,5 +179,5 @@ def _register_cli(app: Flask) -> None:
     from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_reports, register_demo, register_main):
+                     register_reports, register_demo, register_main, register_auditlog):
         register(app)

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from netral_learn.core import audit
 from netral_learn.extensions import db
-from netral_learn.pact import audit_anchors
+from netral_learn.auditlog import anchors as audit_anchors
 
 
 def write_entries(n):

@@ -1,4 +1,4 @@
-"""``flask keys init`` (development signing key), ``flask audit verify`` and ``flask audit anchor``."""
+"""``flask keys init`` (development signing key)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,15 +7,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ..core import audit
 from ..courses.content import GLOBAL_LOADERS
 from ..verify.registry import LOOKUPS
-from . import audit_anchors, keys
+from . import keys
 from .content import load_default_pact
 from .verification import lookup_pact
 
 keys_cli = AppGroup("keys", help="Kunci penandatangan dokumen.")
-audit_cli = AppGroup("audit", help="Log audit.")
 
 
 @keys_cli.command("init")
@@ -34,62 +32,8 @@ def init_keys(organisation: str, common_name: str, force: bool):
     click.echo(f"Kunci penandatangan dibuat: {paths.pkcs12} (CA: {paths.ca}).")
 
 
-def _describe(anchor) -> str:
-    return f"entri {anchor.seq}, hash {anchor.hash}, {anchor.at:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _parse_expected(value: str | None):
-    if not value:
-        return None
-    seq, _, digest = value.partition(":")
-    if not seq.strip().isdigit() or len(digest.strip()) != 64:
-        raise click.BadParameter("tulis NOMOR:HASH, mis. 120:3fa4… (seperti tercetak pada laporan resmi)")
-    return audit.Anchor(int(seq), int(seq), None, digest.strip().lower())
-
-
-@audit_cli.command("verify")
-@click.option("--expect", "expected", metavar="NOMOR:HASH",
-              help="Jangkar yang tercetak pada laporan resmi; rantai harus memuatnya.")
-def verify_audit(expected: str | None):
-    """Periksa rantai hash log audit terhadap setiap jangkar; laporkan entri pertama yang rusak."""
-    extra = _parse_expected(expected)
-    try:
-        anchors = [a.anchor for a in audit_anchors.load_anchors()]
-    except audit_anchors.AnchorFileBroken as error:
-        raise click.ClickException(f"Berkas jangkar audit RUSAK: {error}.") from None
-    report = audit.verify_chain(anchors=anchors + ([extra] if extra else []))
-    if not report.ok:
-        raise click.ClickException(
-            f"Rantai audit RUSAK pada entri {report.first_broken_seq}: {report.reason} "
-            f"({report.checked} entri sebelumnya utuh).")
-    click.echo(f"Rantai audit utuh: {report.checked} entri. Hash kepala: {audit.head_hash()}")
-    if extra:
-        click.echo(f"Jangkar dari laporan cocok: entri {extra.seq}.")
-    newest = max(anchors, key=lambda a: a.seq, default=None)
-    if newest is None:
-        click.echo("Belum ada jangkar: jalankan `flask audit anchor` (berkala, mis. tiap jam).")
-    else:
-        click.echo(f"{len(anchors)} jangkar cocok; terakhir: {_describe(newest)}; "
-                   f"{report.checked - newest.seq} entri sesudahnya.")
-
-
-@audit_cli.command("anchor")
-@click.option("--force", is_flag=True, help="Tanda tangani juga bila kepala rantai belum berubah.")
-def anchor_audit(force: bool):
-    """Periksa seluruh rantai lalu tanda tangani kepalanya dan tambahkan ke berkas jangkar (berkala)."""
-    try:
-        result = audit_anchors.anchor(full=True, force=force)
-    except (audit_anchors.ChainBroken, audit_anchors.AnchorFileBroken) as error:
-        raise click.ClickException(f"Rantai audit RUSAK, tidak dijangkarkan: {error}.") from None
-    except keys.SigningKeyMissing as error:
-        raise click.ClickException(str(error)) from None
-    verb = "Jangkar baru" if result.created else "Kepala rantai belum berubah; jangkar terakhir"
-    click.echo(f"{verb}: {_describe(result.anchor)} (ditandatangani {result.anchor.signer}).")
-
-
 def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
-    app.cli.add_command(audit_cli)
     GLOBAL_LOADERS["pakta"] = load_default_pact
     if lookup_pact not in LOOKUPS:
         LOOKUPS.append(lookup_pact)

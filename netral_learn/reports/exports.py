@@ -20,7 +20,7 @@ from ..core.i18n import format_date_id, format_datetime_zone
 from ..core.pdf import render_pdf
 from ..core.spreadsheet import csv_bytes, write_xlsx
 from ..courses.models import Program
-from ..pact import audit_anchors
+from ..auditlog import anchors as audit_anchors
 from . import followup
 from .funnel import SCORE_BANDS, STEP_LABELS, STEPS, FunnelReport, FunnelRow
 from .snapshot import current_report

@@ -11,7 +11,7 @@ from ..accounts.models import Jenis, Role
 from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.i18n import format_datetime_zone
+from ..core.i18n import format_datetime_zone, local_today
 from ..core.scope import requires
 from ..core import audit
 from ..extensions import db
@@ -43,7 +43,7 @@ def _selection():
     if program_id is not None:
         program = services.get_report_program(current_user, program_id)
     else:
-        program = programs[0] if programs else None
+        program = services.current_program(programs, local_today(current_user))
     unit = services.report_unit(current_user, program, _id_arg("unit")) if program else None
     return programs, program, unit
 

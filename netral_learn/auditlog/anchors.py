@@ -34,7 +34,7 @@ from ..core import audit
 from ..core.clock import now_utc
 from ..core.storage import atomic_write, storage_root
 from ..extensions import db
-from . import keys
+from ..pact import keys
 
 FOLDER = "audit"
 FILENAME = "anchors.jsonl"
@@ -315,3 +315,38 @@ def anchor_for_document() -> DocumentAnchor:
     except keys.SigningKeyMissing as error:
         return DocumentAnchor(None, audit.head_hash(), str(error))
     return DocumentAnchor(result.anchor, result.anchor.hash)
+
+
+#: The audit-log page walks at most this many entries after the newest anchor on each view.
+QUICK_LIMIT = 20000
+
+
+@dataclass
+class ChainState:
+    """What the audit-log page says about the chain: ``ok`` (intact up to the newest anchor and
+    after it), ``unanchored`` (intact, never anchored), ``unchecked`` (too many entries since the
+    newest anchor to walk on a page view), ``broken`` (with the reason)."""
+
+    status: str
+    anchor: SignedAnchor | None = None
+    since: int = 0
+    reason: str = ""
+
+
+def chain_state(limit: int = QUICK_LIMIT) -> ChainState:
+    """The chain's state for a page: the newest anchor checked, the entries after it walked."""
+    try:
+        anchors = load_anchors()
+    except AnchorFileBroken as error:
+        return ChainState("broken", reason=str(error))
+    newest = max(anchors, key=lambda a: (a.seq, a.line), default=None)
+    with Session(db.engine) as session:
+        head = audit.current_head(session)
+        since = head.seq - (newest.seq if newest else 0)
+        if since > limit:
+            return ChainState("unchecked", newest, since)
+        report = audit.verify_chain(anchors=[a.anchor for a in anchors], session=session,
+                                    start_after=newest.anchor if newest else None)
+    if not report.ok:
+        return ChainState("broken", newest, max(since, 0), report.reason)
+    return ChainState("ok" if newest else "unanchored", newest, since)
