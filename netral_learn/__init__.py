@@ -33,6 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update({k: v for k, v in overrides.items() if k != "ENV_MAPPING"})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Rewrites the client address and scheme from the trusted proxies' headers; answers nothing.
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)
