@@ -142,7 +142,14 @@ def _cert_by_fingerprint(fingerprint: str) -> x509.Certificate | None:
     path = _certs_folder() / f"{fingerprint}.pem"
     if not path.exists():
         return None
-    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    return _load_cert(str(path), fingerprint, path.stat().st_mtime)
+
+
+@lru_cache(maxsize=16)
+def _load_cert(path: str, fingerprint: str, mtime: float) -> x509.Certificate | None:
+    """The certificate stored under its fingerprint, if its content still has that fingerprint
+    (cached per file version: one anchor a hour makes thousands of lines with the same one)."""
+    cert = x509.load_pem_x509_certificate(Path(path).read_bytes())
     if hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest() != fingerprint:
         return None
     return cert
