@@ -47,10 +47,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _trust_proxy(app: Flask) -> None:
-    """Behind ``PROXY_COUNT`` reverse proxies (nginx: 1), take the client's address and scheme from
+    """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies (nginx: 1), take the client's address and scheme from
     the headers they set (X-Forwarded-For/-Proto), so rate limits and the audit see people, not the
     proxy. Only that many hops are trusted: a client cannot forge its address through them."""
-    hops = app.config["PROXY_COUNT"]
+    hops = app.config["TRUSTED_PROXY_COUNT"]
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.admin_views import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .auditlog.views import bp as auditlog_bp
     from .certificates.views import bp as certificates_bp
     from .courses.views import bp as courses_bp
     from .main.views import bp as main_bp
@@ -134,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from .verify.views import bp as verify_bp
 
     for blueprint in (main_bp, accounts_bp, courses_bp, quiz_bp, pact_bp, certificates_bp, reports_bp, pledge_bp,
-                      verify_bp, api_bp, api_admin_bp, privacy_bp):
+                      verify_bp, api_bp, api_admin_bp, privacy_bp, auditlog_bp):
         app.register_blueprint(blueprint)
 
 
@@ -187,6 +188,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts
     from .backup.cli import register as register_backup
+    from .auditlog.cli import register as register_auditlog
     from .certificates.cli import register as register_certificates
     from .courses.cli import register as register_courses
     from .demo.cli import register as register_demo
@@ -197,5 +199,6 @@ def _register_cli(app: Flask) -> None:
     from .reports.cli import register as register_reports
 
     for register in (register_accounts, register_courses, register_quiz, register_pact, register_certificates,
-                     register_reports, register_demo, register_main, register_backup, register_privacy):
+                     register_reports, register_demo, register_main, register_backup, register_privacy,
+                     register_auditlog):
         register(app)

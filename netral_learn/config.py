@@ -19,6 +19,10 @@ class ConfigError(RuntimeError):
     """The settings cannot run the app; the message says which one and why."""
 
 
+
+def _cookie_name(name: str, secure: bool) -> str:
+    return f"__Host-{name}" if secure else name
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -116,11 +120,18 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
-        "SESSION_COOKIE_NAME": "netral_session",
+        # Behind HTTPS the names carry the __Host- prefix: the browser then refuses the cookie unless
+        # it is Secure, for this host only and for every path (ASVS 5.0 V3.3.1, V3.3.3).
+        "SESSION_COOKIE_NAME": _cookie_name("netral_session", _bool(env.get("SESSION_COOKIE_SECURE"), production)),
+        "REMEMBER_COOKIE_NAME": _cookie_name("netral_remember", _bool(env.get("SESSION_COOKIE_SECURE"), production)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 14),
+        #: Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none,
+        #: the address is the connection's; 1 behind one nginx). Audit entries and per-address
+        #: limits use the address this yields.
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         #: Server-side login sessions end after this many hours whatever the cookie says.
         "LOGIN_SESSION_HOURS": _int(env, "LOGIN_SESSION_HOURS", 12),
         # With Redis: how long a login (person and unit) may be served from Redis without reading the
@@ -157,8 +168,6 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "REPORT_MAX_AGE": _int(env, "REPORT_MAX_AGE", 60),
         "REPORT_HISTORY_MAX_AGE": _int(env, "REPORT_HISTORY_MAX_AGE", 600),
         "SITE_URL": site_url(env),
-        #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1).
-        "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         #: How many app servers share STORAGE_DIR (flask doctor then requires shared storage).
         "APP_SERVERS": _int(env, "APP_SERVERS", 1),
         "SITE_NAME": env.get("SITE_NAME", "Netral Learn"),

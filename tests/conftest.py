@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +96,7 @@ def _clean_database(request, app):
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+        shutil.rmtree(Path(app.config["STORAGE_DIR"]) / "audit", ignore_errors=True)  # anchors of the rows above
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from ..core.scope import (
     subtree_clause,
     units_in_scope,
 )
+from ..core import audit
 from ..extensions import db
 from . import activation, services, slips
 from . import people as people_services
@@ -161,7 +162,10 @@ def person_edit(person_id: int):
 @requires(Role.OPERATOR)
 @acts_on_person(Action.VIEW)
 def person_detail(person_id: int):
-    return _render_person(get_person(current_user, person_id))
+    person = get_person(current_user, person_id)
+    audit.record(current_user, "person.view", f"person:{person.id}")
+    db.session.commit()
+    return _render_person(person)
 
 
 def _render_person(person: Person, credential: activation.NewCredential | None = None,

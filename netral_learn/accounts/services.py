@@ -65,6 +65,7 @@ def _record_failure(person: Person) -> None:
     ).scalar_one()
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
         minutes = cfg["LOGIN_LOCK_MINUTES"] * (2 ** min(person.lock_count, 6))
+        audit.record(None, "auth.lockout", f"person:{person.id}", minutes=minutes, failures=failures)
         db.session.execute(
             update(Person).where(Person.id == person.id)
             .values(failed_logins=0, lock_count=Person.lock_count + 1,

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import InvalidInput
 from ..extensions import db
-from . import login_cache, services
+from . import login_audit, login_cache, services
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
@@ -37,6 +37,7 @@ def login():
             ip=request.remote_addr, user_agent=request.user_agent.string,
             remember=form.remember.data,
         )
+        login_audit.record_attempt(form.nip.data, outcome.person, ip=request.remote_addr)
         db.session.commit()  # failures are counted even when the login is refused
         if outcome.person is not None:
             session.clear()

@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from ..accounts.models import Jenis
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, OutOfScope
+from ..core import audit
 from ..extensions import csrf, db, limiter
 from ..reports.services import funnel_report, get_report_program, programs_for_viewer, report_unit
 from . import openapi, serializers, services
@@ -71,7 +72,8 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         now = now_utc()
         client = services.authenticate(_bearer_token(), now)
-        if services.record_use(client, now):
+        if services.record_use(client, now):  # at most once a minute per token
+            audit.record(None, "api.token_use", f"api_client:{client.id}", path=request.path, ip=request.remote_addr)
             db.session.commit()
         return view(client.actor, *args, **kwargs)
 

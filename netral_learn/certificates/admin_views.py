@@ -22,6 +22,7 @@ from ..core.errors import InvalidInput
 from ..core.scope import instansi_in_scope, requires, subtree_clause
 from ..core.transactions import attempt
 from ..core.zipstream import stream_zip
+from ..core import audit
 from ..extensions import db
 from . import bulk, services
 from . import settings as certificate_settings
@@ -207,6 +208,8 @@ def bulk_zip():
     if not total or rendered < total:
         flash(_("Siapkan semua PDF terlebih dahulu, lalu unduh ZIP."), "error")
         return redirect(url_for("certificates.bulk_page", **_bulk_args(scope)))
+    audit.record(current_user, "certificate.bulk_download", f"program:{scope.program.id}", rendered=rendered)
+    db.session.commit()
     members = bulk.zip_members(scope)
     response = Response(stream_with_context(stream_zip(members)), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{bulk.zip_name(scope)}"'

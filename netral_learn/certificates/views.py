@@ -16,6 +16,7 @@ from ..core.scope import Action, acts_on_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
+from ..core import audit
 from ..extensions import db
 from ..pact.forms import RevokeForm
 from ..pact.keys import SigningKeyMissing
@@ -107,6 +108,8 @@ def _signed(make, *args):
 @acts_on_person(Action.VIEW)
 def staff_view(certificate_id: int):
     certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    audit.record(current_user, "person.view", f"certificate:{certificate.id}", page="certificate")
+    db.session.commit()
     return render_template("certificates/staff.html", certificate=certificate, form=ActionForm(),
                            revoke_form=RevokeForm())
 
@@ -115,7 +118,10 @@ def staff_view(certificate_id: int):
 @requires(Role.OPERATOR)
 @acts_on_person(Action.VIEW)
 def staff_pdf(certificate_id: int):
-    return _send(services.get_certificate_for_staff(current_user, certificate_id))
+    certificate = services.get_certificate_for_staff(current_user, certificate_id)
+    audit.record(current_user, "person.view", f"certificate:{certificate.id}", page="certificate.pdf")
+    db.session.commit()
+    return _send(certificate)
 
 
 def _flash_outcome(action, success: str) -> None:

@@ -1,10 +1,15 @@
 """Domain errors raised by services, and the handlers that turn them into friendly pages."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+#: Refused requests (403, 404 outside scope, bad CSRF tokens): who tried what, from where.
+security_log = logging.getLogger("netral_learn.security")
 
 
 class DomainError(Exception):
@@ -85,6 +90,16 @@ def render_error(status: int, message=None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def log_refusal(status: int, reason: str = "scope") -> None:
+    """A refused request (out of scope, not allowed, a bad CSRF token) in the security log: who, from
+    where, what. The path is written quoted (%r), so no request can add a line of its own."""
+    from flask_login import current_user
+
+    user = current_user.id if getattr(current_user, "is_authenticated", False) else None
+    security_log.warning("refused %s %s %s %r user=%s ip=%s", status, reason, request.method, request.path, user,
+                         request.remote_addr)
+
+
 def register_error_handlers(app: Flask) -> None:
     from .. import extensions
     from . import faults
@@ -94,6 +109,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         extensions.db.session.rollback()
+        if error.status in (403, 404):
+            log_refusal(error.status)
         return render_error(error.status, error.message)
 
     @app.errorhandler(HTTPException)
@@ -106,6 +123,9 @@ def register_error_handlers(app: Flask) -> None:
         message = None
         if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = _l("Sesi formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
+            log_refusal(400, "csrf")
+        elif error.code == 403:
+            log_refusal(403)
         response = make_response(render_error(error.code or 500, message))
         for name, value in error.get_headers():  # Allow on 405, Retry-After on 429/503, …
             if name.lower() != "content-type":

@@ -35,6 +35,8 @@ def install(app: Flask) -> None:
             headers.setdefault(name, value)
         # current_user only when needed: reading it loads the login, which a response that set its
         # own caching (a static file) does not need.
+        if request.endpoint == "accounts.logout":  # nothing of the session stays in the browser
+            headers.setdefault("Clear-Site-Data", '"cache", "storage"')
         if "Cache-Control" not in headers and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
+from ..core.scope import requires
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -23,6 +24,27 @@ def home():
     today = local_today(current_user)
     cards = [program_card(current_user, program, today) for program in programs_for(current_user)]
     return render_template("main/home.html", cards=cards)
+
+
+@bp.route("/admin")
+@requires(Role.OPERATOR)
+def dashboard():
+    """Staff home: the programs running today in the viewer's scope with their completion (from
+    the report snapshots), the ones just ended or about to start, and every management page."""
+    from ..core.i18n import local_today
+    from ..reports import services as reports
+
+    today = local_today(current_user)
+    programs = reports.programs_for_viewer(current_user)
+    running = reports.running_programs(programs, today)
+    cards = [(program, reports.funnel_report(program, reports.report_unit(current_user, program, None)))
+             for program in running]
+    ended = sorted((p for p in programs if p.ends_on < today), key=lambda p: p.ends_on, reverse=True)[:3]
+    upcoming = sorted((p for p in programs if p.starts_on > today), key=lambda p: p.starts_on)[:3]
+    from ..reports.funnel import STEP_LABELS, STEPS
+
+    return render_template("main/dashboard.html", cards=cards, ended=ended, upcoming=upcoming, today=today,
+                           steps=STEPS, step_labels=STEP_LABELS)
 
 
 @bp.route("/bahasa/<code>", methods=["POST"])

@@ -1,4 +1,4 @@
-"""``flask keys init`` (development signing key) and ``flask audit verify``."""
+"""``flask keys init`` (development signing key)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ..core import audit
 from ..courses.content import GLOBAL_LOADERS
 from ..courses.cycle import CARRY_OVER, CHECKS
 from ..verify.registry import LOOKUPS
@@ -16,7 +15,6 @@ from .content import load_default_pact
 from .verification import lookup_pact
 
 keys_cli = AppGroup("keys", help="Kunci penandatangan dokumen.")
-audit_cli = AppGroup("audit", help="Log audit.")
 
 
 @keys_cli.command("init")
@@ -35,21 +33,8 @@ def init_keys(organisation: str, common_name: str, force: bool):
     click.echo(f"Kunci penandatangan dibuat: {paths.pkcs12} (CA: {paths.ca}).")
 
 
-@audit_cli.command("verify")
-def verify_audit():
-    """Periksa rantai hash log audit dan laporkan entri pertama yang rusak."""
-    report = audit.verify_chain()
-    if report.ok:
-        click.echo(f"Rantai audit utuh: {report.checked} entri. Hash kepala: {audit.head_hash()}")
-        return
-    raise click.ClickException(
-        f"Rantai audit RUSAK pada entri {report.first_broken_seq}: {report.reason} "
-        f"({report.checked} entri sebelumnya utuh).")
-
-
 def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
-    app.cli.add_command(audit_cli)
     GLOBAL_LOADERS["pakta"] = load_default_pact
     CARRY_OVER["pakta"] = cycle.carry_pact
     CHECKS["pakta"] = cycle.checks

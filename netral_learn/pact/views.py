@@ -11,6 +11,7 @@ from ..core.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
+from ..core import audit
 from ..extensions import db
 from . import services
 from .forms import RevokeForm, SignForm, WitnessForm
@@ -70,6 +71,8 @@ def staff_pdf(signature_id: int):
     if signature is None:
         abort(404)
     get_person(current_user, signature.person_id)  # 404 outside the actor's scope
+    audit.record(current_user, "person.view", f"pact:{signature.id}", page="pact.pdf")
+    db.session.commit()
     return _pdf(signature)
 
 

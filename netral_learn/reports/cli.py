@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from ..accounts.models import Unit
 from ..courses.models import Program
+from ..core import audit
 from ..extensions import db
 from . import exports
 
@@ -29,6 +30,8 @@ def export_command(program_id: int, unit_id: int | None, fmt: str, output: Path)
     unit = db.session.get(Unit, unit_id) if unit_id is not None else program.instansi
     if unit is None or unit.root_id != program.instansi_id:
         raise click.ClickException(f"Unit {unit_id} tidak ada di instansi program ini.")
+    audit.record(None, "report.export", f"program:{program.id}", unit=unit.id, format=fmt, via="cli")
+    db.session.commit()
     partial = output.with_name(f".{output.name}.part")
     try:
         with partial.open("wb") as file:

@@ -3,7 +3,7 @@
 Every spreadsheet cell passes through ``core.spreadsheet.safe_cell`` (unit and people names are
 typed by admins and rosters); the XLSX is written in openpyxl's write-only mode from generators,
 so a large follow-up sheet never sits in memory. The PDF is a trusted template rendered by
-WeasyPrint with a server-side SVG chart (no JavaScript in PDFs) and the audit log's head hash.
+WeasyPrint with a server-side SVG chart (no JavaScript in PDFs) and a fresh signed anchor of the audit log.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Unit
 from ..certificates.services import settings_for
-from ..core import audit
 from ..core.i18n import format_date_id, format_datetime_zone
 from ..core.pdf import render_pdf
 from ..core.spreadsheet import csv_bytes, write_xlsx
 from ..courses.models import Program
+from ..auditlog import anchors as audit_anchors
 from . import followup
 from .funnel import SCORE_BANDS, STEP_LABELS, STEPS, FunnelReport, FunnelRow
 from .snapshot import current_report
@@ -156,13 +156,15 @@ def report_pdf_html(report: FunnelReport) -> str:
     """The official report as HTML (a trusted template of the app, rendered from plain values)."""
     program = report.program
     settings = settings_for(program.instansi_id)
+    audit = audit_anchors.anchor_for_document()
     return render_template(
         "reports/official_pdf.html", report=report, program=program, settings=settings,
         instansi=program.instansi.name, steps=STEPS, step_labels=STEP_LABELS,
         period=f"{format_date_id(program.starts_on)} – {format_date_id(program.ends_on)}",
         as_of=format_datetime_zone(report.as_of, report.zone),
         signed_on=format_date_id(report.as_of, report.zone), chart=bar_chart(report.children),
-        score_bands=SCORE_BANDS, audit_hash=audit.head_hash(),
+        score_bands=SCORE_BANDS, audit=audit,
+        audit_at=format_datetime_zone(audit.anchor.at, report.zone) if audit.anchor else None,
     )
 
 

@@ -45,6 +45,25 @@ def programs_for_viewer(actor: Person) -> list[Program]:
     return db.session.scalars(_programs_query(actor)).all()
 
 
+def running_programs(programs: list[Program], today) -> list[Program]:
+    """The programs running on ``today`` (a local date), published first, the latest start first."""
+    running = [p for p in programs if p.starts_on <= today <= p.ends_on]
+    return sorted(running, key=lambda p: (not p.published, -p.starts_on.toordinal(), -p.id))
+
+
+def current_program(programs: list[Program], today) -> Program | None:
+    """The program a report opens on: one running today; else the one that ended last; else the
+    next to start (never a future program while one is running or has run)."""
+    running = running_programs(programs, today)
+    if running:
+        return running[0]
+    ended = [p for p in programs if p.ends_on < today]
+    if ended:
+        return max(ended, key=lambda p: (p.ends_on, p.published, p.id))
+    upcoming = [p for p in programs if p.starts_on > today]
+    return min(upcoming, key=lambda p: (p.starts_on, not p.published, p.id), default=None)
+
+
 def get_report_program(actor: Person, program_id: int) -> Program:
     """A program the actor may report on; OutOfScope (404) otherwise."""
     program = db.session.scalar(_programs_query(actor).where(Program.id == program_id))

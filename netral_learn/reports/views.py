@@ -11,8 +11,9 @@ from ..accounts.models import Jenis, Role
 from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.i18n import format_datetime_zone
+from ..core.i18n import format_datetime_zone, local_today
 from ..core.scope import requires
+from ..core import audit
 from ..extensions import db
 from . import exports, followup, funnel, reminders, services, snapshot
 from .forms import FollowupFilterForm, RecountForm, ReportForm, SendRemindersForm
@@ -42,7 +43,7 @@ def _selection():
     if program_id is not None:
         program = services.get_report_program(current_user, program_id)
     else:
-        program = programs[0] if programs else None
+        program = services.current_program(programs, local_today(current_user))
     unit = services.report_unit(current_user, program, _id_arg("unit")) if program else None
     return programs, program, unit
 
@@ -109,6 +110,8 @@ def export(fmt: str):
     _programs, program, unit = _selection()
     if program is None:
         raise OutOfScope()
+    audit.record(current_user, "report.export", f"program:{program.id}", unit=unit.id, format=fmt)
+    db.session.commit()
 
     def produce(file):
         return exports.filename(exports.export_report(program, unit, fmt, file), "laporan", fmt)
@@ -151,6 +154,8 @@ def followup_export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise OutOfScope()
     program, unit, _form, query = _followup_selection()
+    audit.record(current_user, "report.export", f"program:{program.id}", unit=unit.id, format=fmt, list="followup")
+    db.session.commit()
     modules = followup.module_count(program)
 
     def produce(file):

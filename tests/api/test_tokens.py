@@ -70,7 +70,7 @@ def test_revoked_token_gets_401(app, world, issue_token, api_get):
         db.session.commit()
         actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == f"api_client:{client_id}")
                                      .order_by(AuditEvent.seq)).all()
-    assert actions == ["api.client.create", "api.client.revoke"]
+    assert actions == ["api.client.create", "api.token_use", "api.client.revoke"]
     assert api_get("/programs", token).status_code == 401
 
 

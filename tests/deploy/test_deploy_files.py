@@ -38,7 +38,7 @@ def test_the_nginx_site_passes_nginx_t(tmp_path):
 
 def test_the_nginx_site_matches_the_app_settings():
     """Does nginx allow the same upload size as MAX_UPLOAD_MB, cache static files for a year, and
-    overwrite (not append) X-Forwarded-For, as PROXY_COUNT=1 expects?"""
+    overwrite (not append) X-Forwarded-For, as TRUSTED_PROXY_COUNT=1 expects?"""
     site = (DEPLOY / "nginx" / "netral-learn.conf").read_text()
     from netral_learn.config import load_settings
 
@@ -80,11 +80,11 @@ def test_every_periodic_job_has_a_timer_and_runs_a_real_command():
 
 
 def test_proxy_headers_are_trusted_only_when_configured(tmp_path):
-    """With PROXY_COUNT=1 is the client's address taken from X-Forwarded-For, and without it ignored?"""
+    """With TRUSTED_PROXY_COUNT=1 is the client's address taken from X-Forwarded-For, and without it ignored?"""
     from flask import request
 
     for hops, expected in ((1, "203.0.113.9"), (0, "127.0.0.1")):
-        app = make_app(tmp_path, env={"PROXY_COUNT": str(hops)})
+        app = make_app(tmp_path, env={"TRUSTED_PROXY_COUNT": str(hops)})
         app.add_url_rule("/_whoami", "whoami", lambda: request.remote_addr or "")
         response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"},
                                          environ_base={"REMOTE_ADDR": "127.0.0.1"})

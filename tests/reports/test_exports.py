@@ -95,7 +95,9 @@ def test_official_pdf_has_letterhead_table_chart_signer_and_audit_hash(app, worl
     assert "Kepala BKPSDM" in text and "Drs. Kepala Badan, M.Si." in text and "NIP 197001011995031001" in text
     assert "Tanah Grogot" in text
     with app.app_context():
-        assert f"Hash log audit: {audit.head_hash()}" in text  # logging in wrote entries after the fixture's
+        head = audit.current_head()  # the export itself is the newest entry, and it is anchored
+        assert f"Hash log audit: {head.seq}:{head.hash}" in text
+        assert f"Jangkar log audit: entri {head.seq}, ditandatangani BKPSDM Kabupaten Uji" in text
     assert b"/JavaScript" not in response.data and b"/JS " not in response.data
 
 

@@ -1,0 +1,1 @@
+"""The audit log for inspectors: its page, its anchors outside the database, its commands."""
