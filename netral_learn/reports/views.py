@@ -12,10 +12,12 @@ from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
 from ..core.i18n import format_datetime_zone
-from ..core.scope import requires
+from ..core.scope import get_person, requires
+from ..core.transactions import attempt
+from ..quiz import grants
 from ..extensions import db
 from . import exports, followup, funnel, reminders, services, snapshot
-from .forms import FollowupFilterForm, RecountForm, ReportForm, SendRemindersForm
+from .forms import FollowupFilterForm, GrantAttemptsForm, RecountForm, ReportForm, SendRemindersForm
 
 bp = Blueprint("reports", __name__)
 
@@ -127,7 +129,7 @@ def _followup_selection():
     form.program.data, form.unit.data = str(program.id), str(unit.id)
     stage = next((s for s in followup.Stage if s.value == form.step.data), None)
     jenis = next((j for j in Jenis if j.value == form.jenis.data), None)
-    query = followup.followup_query(program, unit, stage=stage, jenis=jenis)
+    query = followup.followup_query(program, unit, stage=stage, jenis=jenis, needs_help=bool(form.bantuan.data))
     return program, unit, form, query
 
 
@@ -136,10 +138,12 @@ def _followup_selection():
 def followup_list():
     """Who has not completed, where they stopped; filtered and paged."""
     program, unit, form, query = _followup_selection()
-    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"], program)
     return render_template(
         "reports/followup.html", program=program, unit=unit, form=form, page=page,
         modules=followup.module_count(program), stage_counts=followup.stage_counts(program, unit),
+        help_count=followup.help_count(program, unit), help_labels=followup.HELP_LABELS,
+        help_actions=followup.HELP_ACTIONS,
         stage_labels=followup.STAGE_LABELS, where_stopped=followup.where_stopped,
         jenis_labels=funnel.JENIS_LABELS, mail_enabled=reminders.smtp_settings(current_app.config) is not None)
 
@@ -193,3 +197,24 @@ def reminder_page():
     return render_template("reports/reminders.html", program=program, unit=unit, form=form, plan=plan,
                            total=followup.count_rows(query), limit=reminders.MAX_PER_BATCH, smtp=smtp,
                            send_form=send_form)
+
+
+@bp.route("/laporan/tindak-lanjut/<int:program_id>/pegawai/<int:person_id>/percobaan", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def grant_attempts(program_id: int, person_id: int):
+    """Extra quiz attempts for a person who failed every one (operators and admins, within scope)."""
+    program = services.get_report_program(current_user, program_id)
+    person = get_person(current_user, person_id, manage=True)
+    form = GrantAttemptsForm()
+    if form.validate_on_submit():
+        _grant, error = attempt(lambda: grants.grant_attempts(
+            current_user, person, program, form.extra.data, form.reason.data, form.seen_extra.data, now_utc()))
+        if error is None:
+            flash(_("%(name)s mendapat %(n)d percobaan kuis tambahan.", name=person.name, n=form.extra.data),
+                  "success")
+            return redirect(url_for("reports.followup_list", program=program.id, bantuan="y"))
+        flash(error, "error")
+    state = grants.standing(person, program)
+    form.seen_extra.data = state.extra
+    return render_template("reports/grant_attempts.html", program=program, person=person, form=form, state=state,
+                           history=grants.grants_of(person, program))
