@@ -26,6 +26,7 @@ from ..pact.models import PactSignature, SignatureStatus
 from ..quiz.models import Attempt, AttemptGrant, AttemptKind, AttemptStatus
 from ..quiz.services import settings_for as quiz_settings_for
 from .funnel import JENIS_LABELS, population, targeted_unit_ids
+from .models import ReminderChannel, SentReminder
 
 
 class Stage(enum.StrEnum):
@@ -72,6 +73,9 @@ class FollowupRow:
     locked_until: datetime | None = None
     #: Out of quiz attempts or locked out of login: the operator must act, not remind.
     help: Help | None = None
+    #: The latest reminder about this program: when, and by which channel (ReminderChannel value).
+    reminded_at: datetime | None = None
+    reminded_by: str | None = None
 
 
 class Help(enum.StrEnum):
@@ -84,6 +88,10 @@ class Help(enum.StrEnum):
 HELP_LABELS = {
     Help.OUT_OF_ATTEMPTS: _l("Percobaan kuis habis"),
     Help.LOCKED: _l("Akun terkunci"),
+}
+CHANNEL_LABELS = {
+    ReminderChannel.WHATSAPP.value: _l("WhatsApp"),
+    ReminderChannel.EMAIL.value: _l("email"),
 }
 HELP_ACTIONS = {
     Help.OUT_OF_ATTEMPTS: _l("Beri percobaan tambahan"),
@@ -140,10 +148,15 @@ def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, 
             .scalar_subquery())
     stage_column = _stage_column(program)
     used, extra, out = _help_columns(program)
+    latest = (select(SentReminder.sent_at, SentReminder.channel)
+              .where(SentReminder.program_id == program.id, SentReminder.person_id == Person.id)
+              .order_by(SentReminder.sent_at.desc(), SentReminder.id.desc()).limit(1))
     query = population(
         program, unit, Person.id, Person.name, Person.nip, Person.jenis, Person.golongan, Person.email,
         Unit.name, stage_column.label("stage"), func.coalesce(done, 0), Enrollment.quiz_best_score,
         Person.phone, used, extra, Person.locked_until,
+        latest.with_only_columns(SentReminder.sent_at).scalar_subquery(),
+        latest.with_only_columns(SentReminder.channel).scalar_subquery(),
         unit_ids=targeted_unit_ids(program, within=unit),
     ).where(Certificate.id.is_(None)).order_by(Unit.name, Unit.id, Person.name, Person.id)
     if stage is not None:
@@ -153,6 +166,10 @@ def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, 
     if needs_help:
         query = query.where(or_(out, Person.locked_until > (now or now_utc())))
     return query
+
+
+def _channel(value) -> str | None:
+    return None if value is None else getattr(value, "value", value)
 
 
 def _help(row: FollowupRow, base: int, now: datetime) -> Help | None:
@@ -166,9 +183,10 @@ def _help(row: FollowupRow, base: int, now: datetime) -> Help | None:
 def _rows(result, base: int = 0, now: datetime | None = None) -> list[FollowupRow]:
     now = now or now_utc()
     rows = [FollowupRow(person_id, name, nip, Jenis(jenis), golongan, email, unit_name, Stage(stage), int(done or 0),
-                        score, phone, int(used or 0), int(extra or 0), locked)
-            for person_id, name, nip, jenis, golongan, email, unit_name, stage, done, score, phone, used, extra, locked
-            in result]
+                        score, phone, int(used or 0), int(extra or 0), locked, None, reminded_at,
+                        _channel(channel))
+            for person_id, name, nip, jenis, golongan, email, unit_name, stage, done, score, phone, used, extra, locked,
+            reminded_at, channel in result]
     for row in rows:
         row.help = _help(row, base, now)
     return rows
@@ -248,6 +266,16 @@ def stage_counts(program: Program, unit: Unit) -> dict[Stage, int]:
 def help_count(program: Program, unit: Unit, now: datetime | None = None) -> int:
     """How many people under ``unit`` need help ("perlu bantuan")."""
     return count_rows(followup_query(program, unit, needs_help=True, now=now))
+
+
+def describe_filters(stage: Stage | None, jenis: Jenis | None, needs_help: bool) -> str:
+    """The filters of a list in words, for its printed and exported copies ('Kuis · PNS · Perlu bantuan')."""
+    parts = [str(STAGE_LABELS[stage]) if stage else gettext("Semua tahap")]
+    if jenis is not None:
+        parts.append(str(JENIS_LABELS[jenis]))
+    if needs_help:
+        parts.append(gettext("Hanya yang perlu bantuan"))
+    return " · ".join(parts)
 
 
 def where_stopped(row: FollowupRow, modules: int) -> str:

@@ -35,7 +35,15 @@ class FollowupFilterForm(FlaskForm):
 
 
 class SendRemindersForm(FlaskForm):
-    """The 'send' button of the reminder dry-run page (CSRF only)."""
+    """The 'send' button of the reminder dry-run page; ``key`` makes a double click one batch."""
+
+    key = HiddenField(validators=[InputRequired()])
+
+
+class WhatsAppForm(FlaskForm):
+    """One person's WhatsApp button of the follow-up list: recorded, then off to wa.me."""
+
+    key = HiddenField(validators=[InputRequired()])
 
 
 class RecountForm(FlaskForm):

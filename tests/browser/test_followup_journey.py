@@ -107,6 +107,10 @@ def test_operator_grants_a_stuck_learner_an_attempt_and_the_learner_finishes(new
     expect(operator.get_by_role("status")).to_contain_text(f"{name} mendapat 1 percobaan kuis tambahan.")
     expect(operator.get_by_role("row").filter(has_text=name)).to_have_count(0)
     assert_accessible(operator)
+    operator.get_by_role("link", name="Daftar telepon (cetak)").click()
+    expect(operator.get_by_role("heading", level=1)).to_have_text("Daftar Telepon Tindak Lanjut")
+    expect(operator.get_by_text("Hanya yang perlu bantuan")).to_be_visible()
+    assert_accessible(operator)
 
     learner.goto("/")
     expect(learner.locator(".out-of-attempts")).to_have_count(0)
