@@ -286,21 +286,31 @@ def where_stopped(row: FollowupRow, modules: int) -> str:
 
 
 EXPORT_HEADERS = (_l("Nama"), _l("NIP / ID"), _l("Jenis"), _l("Golongan"), _l("Unit kerja"), _l("Email"),
-                  _l("Berhenti di"), _l("Nilai kuis terbaik"))
-EXPORT_WIDTHS = (32, 22, 10, 10, 36, 30, 22, 12)
+                  _l("Berhenti di"), _l("Nilai kuis terbaik"), _l("Telepon"), _l("Perlu bantuan"),
+                  _l("Terakhir diingatkan"))
+EXPORT_WIDTHS = (32, 22, 10, 10, 36, 30, 22, 12, 18, 22, 30)
+#: XLSX number formats per column: the best score is a number with one decimal.
+EXPORT_FORMATS = (None, None, None, None, None, None, None, "#,##0.0", None, None, None)
 
 
-def export_rows(rows, modules: int):
+def export_rows(rows, modules: int, zone: str | None = None):
     """Follow-up rows as plain cell values, in EXPORT_HEADERS order (labels translated once per
-    export, not per row: an export may hold hundreds of thousands of rows)."""
+    export, not per row: an export may hold hundreds of thousands of rows); times in ``zone``."""
+    from ..core.i18n import DEFAULT_ZONE, format_datetime_zone
+
     jenis = {key: str(label) for key, label in JENIS_LABELS.items()}
     stopped = {stage: str(label) for stage, label in STAGE_LABELS.items()}
+    helps = {key: str(label) for key, label in HELP_LABELS.items()}
+    channels = {key: str(label) for key, label in CHANNEL_LABELS.items()}
     in_module = gettext("Modul %(done)d dari %(total)d")
     for row in rows:
         stage = in_module % {"done": row.modules_done, "total": modules} if row.stage == Stage.MODULES \
             else stopped[row.stage]
+        reminded = "" if row.reminded_at is None else \
+            f"{format_datetime_zone(row.reminded_at, zone or DEFAULT_ZONE)} · {channels.get(row.reminded_by, '')}"
         yield [row.name, row.nip, jenis[row.jenis], row.golongan or "", row.unit_name, row.email or "", stage,
-               row.best_score if row.best_score is not None else ""]
+               row.best_score if row.best_score is not None else "", row.phone or "",
+               helps[row.help] if row.help else "", reminded]
 
 
 def unit_choices(unit: Unit) -> list[tuple[int, str]]:

@@ -157,16 +157,18 @@ def followup_export(fmt: str):
     """The filtered follow-up list as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise OutOfScope()
-    program, unit, _form, query = _followup_selection()
+    program, unit, form, query = _followup_selection()
     modules = followup.module_count(program)
+    zone = funnel.instansi_zone(program)
+    info = exports.export_info(program, unit, now_utc(), zone, form.summary)
 
     def produce(file):
-        rows = followup.iter_rows(query)
+        rows = followup.iter_rows(query, program=program)
         if fmt == "csv":
-            file.write(exports.followup_csv(rows, modules))
+            file.write(exports.followup_csv(rows, modules, info, zone))
         else:
-            exports.write_followup_xlsx(rows, modules, file)
-        return f"tindak-lanjut-{program.id}-unit-{unit.id}-{now_utc():%Y%m%d}.{fmt}"
+            exports.write_followup_xlsx(rows, modules, info, zone, file)
+        return exports.export_filename("tindak-lanjut", program, unit, info.local_day, fmt)
 
     return _download(fmt, produce)
 
