@@ -123,3 +123,49 @@ def test_email_batch_sent_twice_sends_once(app, world, reachable, client_for, sm
     with app.app_context():
         rows = db.session.query(SentReminder).filter_by(channel=ReminderChannel.EMAIL).all()
         assert len(rows) == first and {r.idempotency_key for r in rows} == {KEY}
+
+
+@pytest.fixture
+def mail_server(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free local port, collecting what it receives."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_USER": "", "SMTP_PASSWORD": "",
+                       "SMTP_FROM": "BKPSDM <noreply@contoh.go.id>", "SMTP_TLS": "none"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    try:
+        yield received
+    finally:
+        controller.stop()
+
+
+def test_email_reminders_reach_a_real_smtp_server_once(app, world, reachable, client_for, mail_server):
+    """Through a real SMTP server: is each reminder delivered once per page key, recorded as e-mail, and shown as
+    'terakhir diingatkan'?"""
+    client = client_for(world["staff"]["operator_a"])
+    filters = f"program={world['program']}&unit={world['tree']['a1'].id}&step=modul"
+    page = client.get(f"/laporan/tindak-lanjut/pengingat?{filters}").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(f"/laporan/tindak-lanjut/pengingat?{filters}", data={"key": key})
+    client.post(f"/laporan/tindak-lanjut/pengingat?{filters}", data={"key": key})
+    assert [m["To"] for m in mail_server] == ["Ani Ponsel <ani@contoh.go.id>"]
+    assert "Modul 1 dari 3" in mail_server[0].get_payload(decode=True).decode("utf-8")
+    listing = client.get(f"/laporan/tindak-lanjut?{filters}").get_data(as_text=True)
+    assert "belum pernah" not in listing.split("Ani Ponsel")[1].split("</tr>")[0]
+    with app.app_context():
+        [sent] = db.session.query(SentReminder).all()
+        assert sent.channel == ReminderChannel.EMAIL and sent.sent_by_id == world["staff"]["operator_a"].id
