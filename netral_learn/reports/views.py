@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Jenis, Role
+from ..accounts.models import Jenis, Person, Role
 from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
@@ -196,7 +196,7 @@ def remind_whatsapp(program_id: int, person_id: int):
         flash(_("Permintaan tidak sah. Muat ulang halaman lalu coba lagi."), "error")
         return redirect(back)
     top = services.report_unit(current_user, program, None)
-    rows = list(followup.iter_rows(followup.followup_query(program, top).where(followup.Person.id == person.id)))
+    rows = list(followup.iter_rows(followup.followup_query(program, top).where(Person.id == person.id)))
     if not rows:
         flash(_("%(name)s sudah menyelesaikan program ini atau bukan sasarannya.", name=person.name), "info")
         return redirect(back)

@@ -169,3 +169,12 @@ def test_email_reminders_reach_a_real_smtp_server_once(app, world, reachable, cl
     with app.app_context():
         [sent] = db.session.query(SentReminder).all()
         assert sent.channel == ReminderChannel.EMAIL and sent.sent_by_id == world["staff"]["operator_a"].id
+
+
+@pytest.mark.parametrize("role, expected", [("participant", 403), ("operator_a", 200), ("admin", 200),
+                                            ("superadmin", 200), ("admin_other", 404)])
+def test_call_list_answers_by_role(app, world, client_for, role, expected):
+    """Is the call list for staff only, and 'not found' for an admin of another instansi?"""
+    client = client_for(world["staff"][role])
+    assert client.get(f"/laporan/tindak-lanjut/daftar-telepon?program={world['program']}").status_code == expected
+    assert app.test_client().get("/laporan/tindak-lanjut/daftar-telepon").status_code == 302
