@@ -19,6 +19,8 @@ from netral_learn.extensions import db
 
 from .conftest import add_journey
 
+#: PostgreSQL refuses NUL in text (SQLite stores it): on PostgreSQL the names carry the other controls only.
+NUL = "" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "\x00"
 #: 17.30 UTC on 7 December is 01.30 WITA on 8 December: the local date differs from the UTC one.
 LATE_EVENING_UTC = datetime(2026, 12, 7, 17, 30, tzinfo=timezone.utc)
 
@@ -28,8 +30,8 @@ def people(app, world, factory):
     tree, program = world["tree"], world["program"]
     odd_unit = factory.unit("Bidang\x1b Aneh\x07", tree["a"])
     rows = {
-        "nul": factory.person(odd_unit, password=None, name="Ani\x00 Nul\x0b", phone="0812-3456-7890"),
-        "evil": factory.person(tree["a1"], password=None, name="=cmd|' /C calc'!A0\x00"),
+        "nul": factory.person(odd_unit, password=None, name=f"Ani{NUL}\x01 Nul\x0b", phone="0812-3456-7890"),
+        "evil": factory.person(tree["a1"], password=None, name=f"=cmd|' /C calc'!A0{NUL}\x1f"),
         "plain": factory.person(tree["a1"], password=None, name="Budi Biasa"),
     }
     with app.test_request_context():
