@@ -172,6 +172,14 @@ def _register_template_helpers(app: Flask) -> None:
     def _durasi(seconds):
         return i18n.format_duration(seconds)
 
+    @app.template_filter("angka")
+    def _angka(value, decimals: int = 0):
+        return i18n.format_number(value, decimals)
+
+    @app.template_filter("persen")
+    def _persen(value):
+        return i18n.format_percent(value)
+
     @app.template_filter("waktu")
     def _waktu(value):
         person = current_user if current_user.is_authenticated else None

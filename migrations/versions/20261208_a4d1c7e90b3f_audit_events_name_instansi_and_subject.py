@@ -4,7 +4,7 @@ Both columns are hashed into the chain only when set, so existing entries keep t
 stay unscoped (superadmins see them). Indexes serve the audit-log page's filters.
 
 Revision ID: a4d1c7e90b3f
-Revises: bf860482c9c6
+Revises: 8d4f2a6c1e57
 Create Date: 2026-12-08 01:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4d1c7e90b3f'
-down_revision = 'bf860482c9c6'
+down_revision = '8d4f2a6c1e57'
 branch_labels = None
 depends_on = None
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
@@ -90,3 +91,28 @@ def format_duration(seconds: int) -> str:
     if minutes:
         return _("%(m)d menit", m=minutes)
     return _("%(s)d detik", s=rest)
+
+
+def _locale() -> str:
+    return str(get_locale() or "id") if has_request_context() else "id"
+
+
+def format_number(value, decimals: int = 0) -> str:
+    """'1.250' / '2,9' in Indonesian ('1,250' / '2.9' in English); '–' for no value."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, pattern, locale=_locale())
+
+
+def format_percent(value) -> str:
+    """'2,9 %' in Indonesian, '2.9%' in English, from percent points (2.9); '–' for no value."""
+    if value is None:
+        return "–"
+    number = format_number(value, 1)
+    return f"{number}\u00a0%" if _locale() == "id" else f"{number}%"
+
+
+def local_date(value: datetime, zone: str) -> date:
+    """The date of a UTC moment in an instansi's zone (file names of exports use it)."""
+    return value.astimezone(ZoneInfo(zone)).date()

@@ -161,6 +161,8 @@ class ProgramCard:
     next_step: Step
     next_position: int | None
     percent: int
+    #: Set by the beranda when the quiz is the next step but no attempt is left (quiz.grants.OutOfAttempts).
+    out_of_attempts: object = None
 
 
 def program_card(person: Person, program: Program, today: date) -> ProgramCard:

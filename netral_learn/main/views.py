@@ -18,11 +18,13 @@ bp = Blueprint("main", __name__)
 def home():
     from ..core.i18n import local_today
     from ..courses.services import program_card, programs_for
+    from ..quiz.grants import mark_out_of_attempts
 
     if current_user.role == Role.WITNESS:  # a witness account only countersigns pacts
         return redirect(url_for("pact.witness_list"))
     today = local_today(current_user)
-    cards = [program_card(current_user, program, today) for program in programs_for(current_user)]
+    cards = mark_out_of_attempts(current_user, [program_card(current_user, program, today)
+                                                 for program in programs_for(current_user)])
     return render_template("main/home.html", cards=cards)
 
 

@@ -419,6 +419,7 @@ SETTING_RANGES = {
     "time_limit_minutes": (0, 600, _l("Batas waktu")),
     "cooldown_minutes": (0, 10080, _l("Jeda antarpercobaan")),
     "grace_seconds": (0, 600, _l("Toleransi keterlambatan")),
+    "max_extra_attempts": (0, 20, _l("Batas tambahan percobaan")),
 }
 
 
@@ -437,12 +438,16 @@ def draw_shortfalls(program: Program, settings: QuizSettings | None = None) -> l
 def save_settings(actor: Person | None, program: Program, question_count: int, per_tag: dict[str, int],
                   pass_mark: int, max_attempts: int, time_limit_minutes: int, cooldown_minutes: int,
                   grace_seconds: int, review_mode: str, pretest_enabled: bool,
-                  review_after_last_attempt: bool = False, min_per_tag: int = 1) -> QuizSettings:
+                  review_after_last_attempt: bool = False, min_per_tag: int = 1,
+                  max_extra_attempts: int | None = None) -> QuizSettings:
     """Set how the program's quiz is drawn, timed and passed; refused when the bank cannot supply the draw."""
+    current = db.session.get(QuizSettings, program.id)
+    if max_extra_attempts is None:  # callers that do not manage grants keep what is stored
+        max_extra_attempts = current.max_extra_attempts if current is not None else 3
     values = {"question_count": question_count, "min_per_tag": min_per_tag, "pass_mark": pass_mark,
               "max_attempts": max_attempts,
               "time_limit_minutes": time_limit_minutes, "cooldown_minutes": cooldown_minutes,
-              "grace_seconds": grace_seconds}
+              "grace_seconds": grace_seconds, "max_extra_attempts": max_extra_attempts}
     problems: list[tuple[str, object]] = []
     for name, value in values.items():
         low, high, label = SETTING_RANGES[name]
@@ -464,7 +469,7 @@ def save_settings(actor: Person | None, program: Program, question_count: int, p
         problems = shortfalls(bank_by_tag(course_of(program)), question_count, clean_tags, min_per_tag)
     if problems:
         raise FieldErrors(problems)
-    settings = db.session.get(QuizSettings, program.id) or QuizSettings(program_id=program.id)
+    settings = current or QuizSettings(program_id=program.id)
     for name, value in values.items():
         setattr(settings, name, value)
     settings.per_tag = clean_tags

@@ -127,6 +127,9 @@ class QuizSettingsForm(FlaskForm):
     per_tag = FieldList(FormField(TagCountForm))
     pass_mark = _number(_l("Nilai lulus (0–100)"))
     max_attempts = _number(_l("Batas percobaan (0 = tanpa batas)"))
+    #: Optional: left empty, the stored limit stays.
+    max_extra_attempts = IntegerField(_l("Tambahan percobaan yang boleh diberikan per pegawai (0 = tidak boleh)"),
+                                      validators=[Optional()], invalid_value_message=_NUMBER)
     time_limit_minutes = _number(_l("Batas waktu dalam menit (0 = tanpa batas waktu)"))
     cooldown_minutes = _number(_l("Jeda sebelum mencoba lagi, dalam menit"))
     grace_seconds = _number(_l("Toleransi pengiriman setelah batas waktu, dalam detik"))
@@ -135,8 +138,8 @@ class QuizSettingsForm(FlaskForm):
     review_after_last_attempt = BooleanField(_l("Tampilkan juga pembahasan setelah percobaan terakhir yang tidak lulus"))
     pretest_enabled = BooleanField(_l("Adakan pra-tes (tidak menentukan kelulusan)"))
 
-    NUMBERS = ("question_count", "min_per_tag", "pass_mark", "max_attempts", "time_limit_minutes", "cooldown_minutes",
-               "grace_seconds")
+    NUMBERS = ("question_count", "min_per_tag", "pass_mark", "max_attempts", "max_extra_attempts", "time_limit_minutes",
+               "cooldown_minutes", "grace_seconds")
 
     def values(self) -> dict:
         """The form as keyword arguments of :func:`bank.save_settings`."""

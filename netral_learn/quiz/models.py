@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import _enum
+from ..accounts.models import Person, _enum
 from ..core.clock import now_utc
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -82,6 +82,7 @@ class QuizSettings(db.Model):
         CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_range"),
         CheckConstraint("question_count > 0", name="question_count_positive"),
         CheckConstraint("min_per_tag >= 0", name="min_per_tag_not_negative"),
+        CheckConstraint("max_extra_attempts >= 0", name="max_extra_attempts_nonnegative"),
     )
 
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
@@ -102,6 +103,8 @@ class QuizSettings(db.Model):
     #: Show the review after a failed attempt once no attempt is left, whatever ``review_mode`` says.
     review_after_last_attempt: Mapped[bool] = mapped_column(Boolean, default=False)
     pretest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How many extra attempts operators and admins may grant one person in all (0: none).
+    max_extra_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class Attempt(db.Model):
@@ -155,3 +158,28 @@ class AttemptQuestion(db.Model):
     credit: Mapped[float | None] = mapped_column(db.Numeric(4, 3, asdecimal=False))
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
+
+
+class AttemptGrant(db.Model):
+    """Extra quiz attempts an operator or admin gave a person who ran out, and why (append-only)."""
+
+    __tablename__ = "attempt_grants"
+    __table_args__ = (
+        # Two racing grants cannot both count the same step: each names the running total it reaches.
+        UniqueConstraint("program_id", "person_id", "total_extra", name="uq_attempt_grants_program_person_total"),
+        CheckConstraint("extra BETWEEN 1 AND 50", name="extra_range"),
+        CheckConstraint("total_extra >= extra", name="total_covers_extra"),
+        CheckConstraint("length(reason) >= 5", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    extra: Mapped[int] = mapped_column(Integer)
+    #: The person's extra attempts in this program in all, this grant included.
+    total_extra: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    granted_by: Mapped[Person | None] = relationship(foreign_keys=[granted_by_id])

@@ -32,6 +32,7 @@ from .draw import NotEnoughQuestions, draw_questions, shuffled_options
 from .models import (
     Attempt,
     AttemptKind,
+    AttemptGrant,
     AttemptQuestion,
     AttemptStatus,
     Question,
@@ -61,7 +62,7 @@ def settings_for(program: Program) -> QuizSettings:
         settings = QuizSettings(program_id=program.id, question_count=10, per_tag={}, min_per_tag=1, pass_mark=70,
                                 max_attempts=3, time_limit_minutes=20, cooldown_minutes=0, grace_seconds=60,
                                 review_mode=ReviewMode.AFTER_PASS, pretest_enabled=False,
-                                review_after_last_attempt=False)
+                                review_after_last_attempt=False, max_extra_attempts=3)
     return settings
 
 
@@ -148,13 +149,20 @@ def can_start(person: Person, program: Program, kind: AttemptKind, now: datetime
         return course_services.journey_state(program, course_services.find_enrollment(person, program))
 
     return _start_check(settings_for(program), attempts_of(person, program, kind), kind, journey,
-                        lambda: bool(attempts_of(person, program, AttemptKind.POST)), now)
+                        lambda: bool(attempts_of(person, program, AttemptKind.POST)), now,
+                        lambda: extra_attempts(person, program))
+
+
+def extra_attempts(person: Person, program: Program) -> int:
+    """How many extra attempts operators and admins granted the person in this program (0 if none)."""
+    return db.session.scalar(select(func.coalesce(func.max(AttemptGrant.total_extra), 0)).where(
+        AttemptGrant.program_id == program.id, AttemptGrant.person_id == person.id)) or 0
 
 
 def _start_check(settings: QuizSettings, attempts: list[Attempt], kind: AttemptKind, journey, has_post_test,
-                 now: datetime) -> StartCheck:
-    """can_start's rules on what the caller has loaded; ``journey`` and ``has_post_test`` are
-    asked only when the rule needs them."""
+                 now: datetime, extra=lambda: 0) -> StartCheck:
+    """can_start's rules on what the caller has loaded; ``journey``, ``has_post_test`` and
+    ``extra`` (granted attempts) are asked only when the rule needs them."""
     if kind == AttemptKind.PRE:
         if not settings.pretest_enabled:
             return StartCheck(False, _l("Program ini tidak memakai pra-tes."))
@@ -167,6 +175,8 @@ def _start_check(settings: QuizSettings, attempts: list[Attempt], kind: AttemptK
         return StartCheck(False, _l("Anda sudah lulus kuis ini."))
     finished = [a for a in attempts if a.status != AttemptStatus.ACTIVE]
     left = None if settings.max_attempts == 0 else max(settings.max_attempts - len(attempts), 0)
+    if left == 0:  # only then are grants read: the crowd pressing 'Mulai' never pays for them
+        left = max(settings.max_attempts + extra() - len(attempts), 0)
     if left == 0 and not any(a.status == AttemptStatus.ACTIVE for a in attempts):
         return StartCheck(False, _l("Kesempatan mengerjakan kuis sudah habis. Hubungi operator atau BKPSDM."), 0)
     if finished and settings.cooldown_minutes:
@@ -205,7 +215,8 @@ def start_attempt(person: Person, program: Program, kind: AttemptKind, now: date
         raise course_services.StepLocked()
     settings = settings_for(program)
     check = _start_check(settings, attempts, kind, lambda: state,
-                         lambda: bool(attempts_of(person, program, AttemptKind.POST)), now)
+                         lambda: bool(attempts_of(person, program, AttemptKind.POST)), now,
+                         lambda: extra_attempts(person, program))
     if not check.allowed:
         raise QuizUnavailable(check.reason)
     rng = rng or random.Random(secrets.randbits(64))

@@ -1,14 +1,26 @@
 """Report exports: XLSX (a sheet per breakdown plus the follow-up list), CSV, and the official PDF.
 
 Every spreadsheet cell passes through ``core.spreadsheet.safe_cell`` (unit and people names are
-typed by admins and rosters); the XLSX is written in openpyxl's write-only mode from generators,
-so a large follow-up sheet never sits in memory. The PDF is a trusted template rendered by
-WeasyPrint with a server-side SVG chart (no JavaScript in PDFs) and a fresh signed anchor of the audit log.
+typed by admins and rosters: control characters are dropped, formulas neutralized); the XLSX is
+written in openpyxl's write-only mode from generators, so a large follow-up sheet never sits in
+memory. The PDF is a trusted template rendered by WeasyPrint with a server-side SVG chart (no
+JavaScript in PDFs) and a fresh signed anchor of the audit log.
+
+Every export states what it holds (:class:`ExportInfo`): the XLSX on a first sheet "Keterangan",
+the PDF in its heading table, the CSV in three columns of every row. File names carry the
+instansi's local date. Numbers in XLSX are real numbers with a number format.
+
+The CSV is the *machine* format (RFC 4180: comma, UTF-8 with BOM, one header row, ISO 8601 time):
+a spreadsheet opening a CSV guesses each column's type and turns an 18-digit NIP into 1.98E+17
+whatever the separator, and an Indonesian-locale Excel expects ';'. People who open the file in
+Excel or LibreOffice are steered to the XLSX, whose NIPs are text cells (tested with LibreOffice).
 """
 from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import force_locale
@@ -16,9 +28,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Unit
 from ..certificates.services import settings_for
-from ..core.i18n import format_date_id, format_datetime_zone
+from ..core import audit
+from ..core.i18n import format_date_id, format_datetime_zone, local_date
 from ..core.pdf import render_pdf
-from ..core.spreadsheet import csv_bytes, write_xlsx
+from ..core.spreadsheet import DECIMAL, INTEGER, csv_bytes, write_xlsx
 from ..courses.models import Program
 from ..auditlog import anchors as audit_anchors
 from . import followup
@@ -31,6 +44,48 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "pdf": "application/pdf",
 }
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What an export states about itself: program, instansi, unit, filters and the local time of its data."""
+
+    program: str
+    instansi: str
+    unit: str
+    filters: str
+    as_of: str  # '8 Desember 2026, 09.05 WITA'
+    as_of_iso: str  # '2026-12-08T09:05:00+08:00', for the machine format
+    local_day: date
+
+
+def export_info(program: Program, unit: Unit, as_of: datetime, zone: str, filters: str | None = None) -> ExportInfo:
+    """The export's description with ``as_of`` in the instansi's zone (WIB/WITA/WIT)."""
+    return ExportInfo(program.title, program.instansi.name, unit.name, filters or str(_l("Semua pegawai sasaran")),
+                      format_datetime_zone(as_of, zone), as_of.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds"),
+                      local_date(as_of, zone))
+
+
+def report_info(report: FunnelReport) -> ExportInfo:
+    return export_info(report.program, report.unit, report.as_of, report.zone)
+
+
+def info_sheet(info: ExportInfo, note: str | None = None) -> tuple:
+    """The first sheet of a workbook: what it holds and from when."""
+    rows = [(str(_l("Program")), info.program), (str(_l("Instansi")), info.instansi),
+            (str(_l("Unit kerja")), info.unit), (str(_l("Pilihan")), info.filters),
+            (str(_l("Data per")), info.as_of)]
+    if note:
+        rows.append((str(_l("Catatan")), note))
+    return (str(_l("Keterangan")), [str(_l("Keterangan")), str(_l("Isi"))], rows, [18, 70])
+
+
+def _info_columns(info: ExportInfo) -> list[str]:
+    return [info.program, info.unit, info.as_of_iso]
+
+
+def _info_headers() -> list[str]:
+    return [str(_l("Program")), str(_l("Cakupan unit")), str(_l("Data per"))]
 
 
 def summary_headers(first: str) -> list[str]:
@@ -62,6 +117,11 @@ def _summary_widths(first: int) -> list[int]:
     return [first, 10] + [12, 9] * len(STEPS) + [12] + [9] * len(SCORE_BANDS) + [12, 12, 12, 12]
 
 
+#: Number formats of a summary row, in :func:`summary_headers` order.
+SUMMARY_FORMATS = ([None, INTEGER] + [INTEGER, DECIMAL] * len(STEPS) + [DECIMAL] + [INTEGER] * len(SCORE_BANDS)
+                   + [INTEGER, DECIMAL, DECIMAL, DECIMAL])
+
+
 def _summary(rows: list[FunnelRow], total: FunnelRow):
     yield from (summary_cells(row) for row in rows)
     yield summary_cells(_total_row(total))
@@ -72,21 +132,24 @@ def _total_row(total: FunnelRow) -> FunnelRow:
 
 
 def report_sheets(report: FunnelReport, followup_rows, modules: int) -> list[tuple]:
-    """The XLSX sheets: per child unit, per jenis, per golongan, then the follow-up list."""
+    """The XLSX sheets: what it holds, per child unit, per jenis, per golongan, then the follow-up list."""
+    zone = report.zone
     return [
+        info_sheet(report_info(report)),
         (str(_l("Per Unit")), summary_headers(str(_l("Unit kerja"))), _summary(report.children, report.total),
-         _summary_widths(40)),
+         _summary_widths(40), SUMMARY_FORMATS),
         (str(_l("Per Jenis")), summary_headers(str(_l("Jenis pegawai"))), _summary(report.by_jenis, report.total),
-         _summary_widths(16)),
+         _summary_widths(16), SUMMARY_FORMATS),
         (str(_l("Per Golongan")), summary_headers(str(_l("Golongan"))), _summary(report.by_golongan, report.total),
-         _summary_widths(16)),
-        _followup_sheet(followup_rows, modules),
+         _summary_widths(16), SUMMARY_FORMATS),
+        _followup_sheet(followup_rows, modules, zone),
     ]
 
 
-def _followup_sheet(followup_rows, modules: int) -> tuple:
+def _followup_sheet(followup_rows, modules: int, zone: str) -> tuple:
     return (str(_l("Tindak Lanjut")), [str(h) for h in followup.EXPORT_HEADERS],
-            followup.export_rows(followup_rows, modules), list(followup.EXPORT_WIDTHS))
+            followup.export_rows(followup_rows, modules, zone), list(followup.EXPORT_WIDTHS),
+            followup.EXPORT_FORMATS)
 
 
 def write_report_xlsx(report: FunnelReport, followup_rows, modules: int, target) -> None:
@@ -95,21 +158,25 @@ def write_report_xlsx(report: FunnelReport, followup_rows, modules: int, target)
 
 
 def report_csv(report: FunnelReport) -> bytes:
-    """One CSV (UTF-8 with BOM) holding every breakdown, told apart by its first column."""
+    """One CSV (the machine format: UTF-8 with BOM, comma) holding every breakdown, told apart by its
+    first column; the last columns say the program, the unit and the time of the data on every row."""
     groups = ((_l("Unit kerja"), report.children), (_l("Jenis pegawai"), report.by_jenis),
               (_l("Golongan"), report.by_golongan), (_l("Jumlah"), [report.total]))
-    rows = ([str(kind), *summary_cells(row)] for kind, group in groups for row in group)
-    return csv_bytes([str(_l("Kelompok")), *summary_headers(str(_l("Nama")))], rows)
+    info = _info_columns(report_info(report))
+    rows = ([str(kind), *summary_cells(row), *info] for kind, group in groups for row in group)
+    return csv_bytes([str(_l("Kelompok")), *summary_headers(str(_l("Nama"))), *_info_headers()], rows)
 
 
-def followup_csv(followup_rows, modules: int) -> bytes:
-    """The follow-up list alone as CSV (UTF-8 with BOM)."""
-    return csv_bytes([str(h) for h in followup.EXPORT_HEADERS], followup.export_rows(followup_rows, modules))
+def followup_csv(followup_rows, modules: int, info: ExportInfo, zone: str) -> bytes:
+    """The follow-up list alone as CSV (the machine format), program, unit and time on every row."""
+    extra = _info_columns(info)
+    return csv_bytes([str(h) for h in followup.EXPORT_HEADERS] + _info_headers(),
+                     (row + extra for row in followup.export_rows(followup_rows, modules, zone)))
 
 
-def write_followup_xlsx(followup_rows, modules: int, target) -> None:
-    """The follow-up list alone as a one-sheet workbook (write-only)."""
-    write_xlsx([_followup_sheet(followup_rows, modules)], target)
+def write_followup_xlsx(followup_rows, modules: int, info: ExportInfo, zone: str, target) -> None:
+    """The follow-up list as a workbook (write-only): what it holds, then the list."""
+    write_xlsx([info_sheet(info), _followup_sheet(followup_rows, modules, zone)], target)
 
 
 # --- PDF -----------------------------------------------------------------------------------
@@ -174,14 +241,19 @@ def report_pdf(report: FunnelReport) -> bytes:
 
 
 def filename(report: FunnelReport, kind: str, extension: str) -> str:
-    """e.g. 'laporan-12-unit-7-20261123.xlsx' (ASCII only, safe in a header)."""
-    return f"{kind}-{report.program.id}-unit-{report.unit.id}-{report.as_of:%Y%m%d}.{extension}"
+    """e.g. 'laporan-12-unit-7-20261123.xlsx' (ASCII only, safe in a header), dated in local time."""
+    return export_filename(kind, report.program, report.unit, report_info(report).local_day, extension)
+
+
+def export_filename(kind: str, program: Program, unit: Unit, day: date, extension: str) -> str:
+    """'<kind>-<program>-unit-<unit>-<local date>.<ext>'."""
+    return f"{kind}-{program.id}-unit-{unit.id}-{day:%Y%m%d}.{extension}"
 
 
 def write_report(report: FunnelReport, fmt: str, target) -> None:
     """Write the report as ``fmt`` (xlsx, csv or pdf) to a binary file object."""
     if fmt == "xlsx":
-        rows = followup.iter_rows(followup.followup_query(report.program, report.unit))
+        rows = followup.iter_rows(followup.followup_query(report.program, report.unit), program=report.program)
         write_report_xlsx(report, rows, followup.module_count(report.program), target)
     elif fmt == "csv":
         target.write(report_csv(report))

@@ -7,11 +7,14 @@ waits on report bookkeeping.
 """
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..accounts.models import _enum
+from ..core.clock import now_utc
 from ..core.types import UTCDateTime
 from ..extensions import db
 
@@ -72,3 +75,31 @@ class FunnelDay(db.Model):
     quiz: Mapped[int] = mapped_column(Integer, default=0)
     pact: Mapped[int] = mapped_column(Integer, default=0)
     certificate: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReminderChannel(enum.StrEnum):
+    """How a reminder reached a person."""
+
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+
+
+class SentReminder(db.Model):
+    """One reminder to one person about one program: who sent it, when, by which channel.
+
+    ``idempotency_key`` comes from the page that sent it (one per page view or batch): the same key
+    for the same person is one reminder, so a double click or a resent form never counts twice."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", "person_id", name="uq_sent_reminders_key_person"),
+        Index("ix_sent_reminders_program_person_sent", "program_id", "person_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[ReminderChannel] = mapped_column(_enum(ReminderChannel, "reminder_channel"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    idempotency_key: Mapped[str] = mapped_column(String(64))

@@ -7,16 +7,19 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.models import Jenis, Role
+from ..accounts.models import Jenis, Person, Role
 from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.i18n import format_datetime_zone, local_today
-from ..core.scope import requires
 from ..core import audit
+from ..core.i18n import format_datetime_zone, local_today
+from ..core.phone import whatsapp_number
+from ..core.scope import get_person, requires
+from ..core.transactions import attempt
+from ..quiz import grants
 from ..extensions import db
 from . import exports, followup, funnel, reminders, services, snapshot
-from .forms import FollowupFilterForm, RecountForm, ReportForm, SendRemindersForm
+from .forms import FollowupFilterForm, GrantAttemptsForm, RecountForm, ReportForm, SendRemindersForm, WhatsAppForm
 
 bp = Blueprint("reports", __name__)
 
@@ -130,7 +133,8 @@ def _followup_selection():
     form.program.data, form.unit.data = str(program.id), str(unit.id)
     stage = next((s for s in followup.Stage if s.value == form.step.data), None)
     jenis = next((j for j in Jenis if j.value == form.jenis.data), None)
-    query = followup.followup_query(program, unit, stage=stage, jenis=jenis)
+    query = followup.followup_query(program, unit, stage=stage, jenis=jenis, needs_help=bool(form.bantuan.data))
+    form.summary = followup.describe_filters(stage, jenis, bool(form.bantuan.data))
     return program, unit, form, query
 
 
@@ -139,10 +143,13 @@ def _followup_selection():
 def followup_list():
     """Who has not completed, where they stopped; filtered and paged."""
     program, unit, form, query = _followup_selection()
-    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"], program)
     return render_template(
         "reports/followup.html", program=program, unit=unit, form=form, page=page,
         modules=followup.module_count(program), stage_counts=followup.stage_counts(program, unit),
+        help_count=followup.help_count(program, unit), help_labels=followup.HELP_LABELS,
+        help_actions=followup.HELP_ACTIONS, whatsapp_form=WhatsAppForm(key=reminders.new_key()),
+        whatsapp_number=whatsapp_number, channel_labels=followup.CHANNEL_LABELS,
         stage_labels=followup.STAGE_LABELS, where_stopped=followup.where_stopped,
         jenis_labels=funnel.JENIS_LABELS, mail_enabled=reminders.smtp_settings(current_app.config) is not None)
 
@@ -153,26 +160,58 @@ def followup_export(fmt: str):
     """The filtered follow-up list as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise OutOfScope()
-    program, unit, _form, query = _followup_selection()
+    program, unit, form, query = _followup_selection()
     audit.record(current_user, "report.export", f"program:{program.id}", unit=unit.id, format=fmt, list="followup")
     db.session.commit()
     modules = followup.module_count(program)
+    zone = funnel.instansi_zone(program)
+    info = exports.export_info(program, unit, now_utc(), zone, form.summary)
 
     def produce(file):
-        rows = followup.iter_rows(query)
+        rows = followup.iter_rows(query, program=program)
         if fmt == "csv":
-            file.write(exports.followup_csv(rows, modules))
+            file.write(exports.followup_csv(rows, modules, info, zone))
         else:
-            exports.write_followup_xlsx(rows, modules, file)
-        return f"tindak-lanjut-{program.id}-unit-{unit.id}-{now_utc():%Y%m%d}.{fmt}"
+            exports.write_followup_xlsx(rows, modules, info, zone, file)
+        return exports.export_filename("tindak-lanjut", program, unit, info.local_day, fmt)
 
     return _download(fmt, produce)
 
 
 def _reminder_plan(program, query) -> list[reminders.Reminder]:
     rows = list(followup.iter_rows(query.limit(reminders.MAX_PER_BATCH)))
+    return _plan(program, rows)
+
+
+def _plan(program, rows) -> list[reminders.Reminder]:
     return reminders.plan_reminders(program, rows, followup.module_count(program), current_app.config["SITE_URL"],
                                     settings_for(program.instansi_id).agency_name)
+
+
+@bp.route("/laporan/tindak-lanjut/<int:program_id>/pegawai/<int:person_id>/whatsapp", methods=["POST"])
+@requires(Role.OPERATOR)
+def remind_whatsapp(program_id: int, person_id: int):
+    """Record a WhatsApp reminder to one person, then open the chat with the message filled in."""
+    program = services.get_report_program(current_user, program_id)
+    person = get_person(current_user, person_id)
+    back = request.form.get("back", "")
+    back = back if back.startswith("/laporan/tindak-lanjut?") else url_for("reports.followup_list", program=program.id)
+    form = WhatsAppForm()
+    if not form.validate_on_submit():
+        flash(_("Permintaan tidak sah. Muat ulang halaman lalu coba lagi."), "error")
+        return redirect(back)
+    top = services.report_unit(current_user, program, None)
+    rows = list(followup.iter_rows(followup.followup_query(program, top).where(Person.id == person.id)))
+    if not rows:
+        flash(_("%(name)s sudah menyelesaikan program ini atau bukan sasarannya.", name=person.name), "info")
+        return redirect(back)
+    message = _plan(program, rows)[0]
+    result, error = attempt(lambda: reminders.remind_by_whatsapp(current_user, program, message, person.phone,
+                                                                  form.key.data, now_utc()))
+    if error is not None:
+        flash(error, "error")
+        return redirect(back)
+    return redirect(result[0], code=303)
 
 
 @bp.route("/laporan/tindak-lanjut/pengingat", methods=["GET", "POST"])
@@ -183,18 +222,66 @@ def reminder_page():
     smtp = reminders.smtp_settings(current_app.config)
     send_form = SendRemindersForm()
     if request.method == "POST":
-        if not send_form.validate_on_submit() or smtp is None:
+        if smtp is None:
             flash(_("Pengiriman email belum diatur (SMTP_HOST dan SMTP_FROM)."), "error")
             return redirect(url_for("reports.reminder_page", **request.args))
-        result = reminders.send_reminders(current_user, program, _reminder_plan(program, query), smtp)
-        db.session.commit()
-        if result.error:
+        if not send_form.validate_on_submit():
+            flash(_("Permintaan tidak sah. Muat ulang halaman lalu coba lagi."), "error")
+            return redirect(url_for("reports.reminder_page", **request.args))
+        result, error = attempt(lambda: reminders.send_reminders(
+            current_user, program, _reminder_plan(program, query), smtp, send_form.key.data, now_utc()))
+        if error is not None:
+            flash(error, "error")
+        elif result.error:
             flash(_("Pengiriman terhenti setelah %(n)d email: %(error)s", n=result.sent, error=result.error), "error")
         else:
             flash(_("%(n)d email pengingat terkirim; %(r)d alamat ditolak server.", n=result.sent,
                     r=len(result.refused)), "success")
+        if error is None and result.skipped:
+            flash(_("%(n)d pegawai dilewati karena baru saja diingatkan.", n=result.skipped), "info")
         return redirect(url_for("reports.followup_list", **request.args))
     plan = _reminder_plan(program, query)
+    send_form.key.data = reminders.new_key()
     return render_template("reports/reminders.html", program=program, unit=unit, form=form, plan=plan,
                            total=followup.count_rows(query), limit=reminders.MAX_PER_BATCH, smtp=smtp,
                            send_form=send_form)
+
+
+#: The printable call list holds at most this many people (narrow the filters for more).
+CALL_LIST_LIMIT = 2000
+
+
+@bp.route("/laporan/tindak-lanjut/daftar-telepon")
+@requires(Role.OPERATOR)
+def call_list():
+    """The filtered follow-up list as a page to print: name, unit, phone, where they stopped, a column for notes."""
+    program, unit, form, query = _followup_selection()
+    rows = list(followup.iter_rows(query.limit(CALL_LIST_LIMIT), program=program))
+    report_zone = funnel.instansi_zone(program)
+    return render_template("reports/call_list.html", program=program, unit=unit, form=form, rows=rows,
+                           total=followup.count_rows(query), limit=CALL_LIST_LIMIT,
+                           modules=followup.module_count(program), where_stopped=followup.where_stopped,
+                           help_labels=followup.HELP_LABELS, channel_labels=followup.CHANNEL_LABELS,
+                           printed_at=format_datetime_zone(now_utc(), report_zone), zone=report_zone,
+                           site_url=current_app.config["SITE_URL"])
+
+
+@bp.route("/laporan/tindak-lanjut/<int:program_id>/pegawai/<int:person_id>/percobaan", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def grant_attempts(program_id: int, person_id: int):
+    """Extra quiz attempts for a person who failed every one (operators and admins, within scope)."""
+    program = services.get_report_program(current_user, program_id)
+    person = get_person(current_user, person_id, manage=True)
+    form = GrantAttemptsForm()
+    if form.validate_on_submit():
+        _grant, error = attempt(lambda: grants.grant_attempts(
+            current_user, person, program, form.extra.data, form.reason.data, form.seen_extra.data, now_utc()))
+        if error is None:
+            flash(_("%(name)s mendapat %(n)d percobaan kuis tambahan.", name=person.name, n=form.extra.data),
+                  "success")
+            return redirect(url_for("reports.followup_list", program=program.id, bantuan="y"))
+        flash(error, "error")
+    state = grants.standing(person, program)
+    form.seen_extra.data = state.extra
+    return render_template("reports/grant_attempts.html", program=program, person=person, form=form, state=state,
+                           history=grants.grants_of(person, program))

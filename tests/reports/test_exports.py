@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -45,7 +46,7 @@ def test_xlsx_has_a_sheet_per_breakdown_with_styled_headers(app, world, filled, 
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Per Unit", "Per Jenis", "Per Golongan", "Tindak Lanjut"]
+    assert book.sheetnames == ["Keterangan", "Per Unit", "Per Jenis", "Per Golongan", "Tindak Lanjut"]
     units = book["Per Unit"]
     header = [c.value for c in units[1]]
     assert header[:4] == ["Unit kerja", "Sasaran", "Mulai belajar", "% Mulai belajar"]
@@ -91,7 +92,8 @@ def test_official_pdf_has_letterhead_table_chart_signer_and_audit_hash(app, worl
     assert "BADAN KEPEGAWAIAN DAN PENGEMBANGAN SUMBER DAYA MANUSIA" in text
     assert "Sosialisasi Netralitas Pilkada" in text and "Periode program" in text
     assert "Dinas Pendidikan" in text and "Dinas Kesehatan" in text
-    assert "0% 25% 50% 75% 100%" in text and "Dinas Pendidikan 33.3%" in text  # the chart's axis and a bar
+    assert "0 % 25 % 50 % 75 % 100 %" in text and "Dinas Pendidikan 33,3 %" in text  # the chart's axis and a bar
+    assert re.search(r"Data per \d{1,2} \w+ 20\d\d, \d\d\.\d\d WITA", text)  # the instansi's local time
     assert "Kepala BKPSDM" in text and "Drs. Kepala Badan, M.Si." in text and "NIP 197001011995031001" in text
     assert "Tanah Grogot" in text
     with app.app_context():

@@ -116,6 +116,9 @@ def test_reminder_dry_run_shows_who_gets_what_and_sends_nothing(app, world, stag
     assert sent == []
 
 
+KEY = "k" * 24
+
+
 class FakeSMTP:
     """Stands in for smtplib.SMTP: records the conversation and refuses one address."""
 
@@ -154,7 +157,7 @@ def test_sending_reminders_uses_smtp_settings_and_is_audited(app, world, stages,
     """Are reminders sent over one STARTTLS connection with login, in Indonesian, and the batch audit-logged?"""
     client = client_for(world["staff"]["admin"])
     filters = f"program={world['program']}&unit={world['tree']['a1'].id}"
-    response = client.post(f"/laporan/tindak-lanjut/pengingat?{filters}", data={})
+    response = client.post(f"/laporan/tindak-lanjut/pengingat?{filters}", data={"key": KEY})
     assert response.status_code == 302 and "/laporan/tindak-lanjut?" in response.headers["Location"]
     [connection] = smtp.instances
     assert (connection.host, connection.port) == ("127.0.0.1", 2525)
@@ -178,7 +181,7 @@ def test_a_broken_smtp_server_is_reported_not_crashed(app, world, stages, client
 
     monkeypatch.setattr(smtplib, "SMTP", refuse)
     client = client_for(world["staff"]["admin"])
-    response = client.post(f"/laporan/tindak-lanjut/pengingat?program={world['program']}", data={},
+    response = client.post(f"/laporan/tindak-lanjut/pengingat?program={world['program']}", data={"key": KEY},
                            follow_redirects=True)
     assert response.status_code == 200 and "Pengiriman terhenti setelah 0 email" in response.get_data(as_text=True)
     with app.app_context():

@@ -72,7 +72,7 @@ def test_dashboard_works_without_javascript_and_feeds_the_charts(app, world, cli
     assert data["units"]["labels"] == ["Dinas Kesehatan", "Dinas Pendidikan", "Langsung di Pemerintah Kabupaten Uji"]
     assert data["units"]["percent"][1] == 50.0  # the participant of two targeted people in Dinas Pendidikan
     assert [s["values"][-1] for s in data["timeline"]["series"]] == [1, 1, 1, 1, 1]
-    assert "kenaikan 30.0 poin" in page
+    assert "kenaikan 30,0 poin" in page
 
 
 def test_drill_down_links_and_breadcrumb(app, world, client_for):
