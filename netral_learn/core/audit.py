@@ -153,6 +153,19 @@ ACTIONS: dict[str, object] = {
     "api.client.revoke": _l("Token API dicabut"),
     "report.reminders": _l("Pengingat dikirim"),
     "pledge.open": _l("Ikrar serentak dibuka"),
+    # people, instansi and accounts (added with the person-action rule and the roster import)
+    "activation.link": _l("Tautan aktivasi dibuat"),
+    "activation.use": _l("Akun diaktifkan lewat tautan"),
+    "password.set_in_person": _l("Kata sandi diatur langsung oleh admin"),
+    "password.renew_expired": _l("Kata sandi awal yang kedaluwarsa diperbarui"),
+    "person.create": _l("Pegawai ditambahkan"),
+    "person.move": _l("Pegawai dipindah unit"),
+    "instansi.create": _l("Instansi dibuat"),
+    "roster.operator_import": _l("Izin impor roster untuk operator diubah"),
+    "program.carry_over": _l("Pengaturan kuis dan pakta disalin ke program baru"),
+    "quiz.attempts_granted": _l("Percobaan kuis tambahan diberikan"),
+    "privacy.notice": _l("Pemberitahuan privasi diubah"),
+    "privacy.purge": _l("Data pribadi pegawai yang keluar dihapus"),
 }
 
 

@@ -57,6 +57,8 @@ class Action(enum.StrEnum):
     ACTIVATE = "activate"         #: deactivate or reactivate
     ROLE = "role"                 #: make operator/admin or participant
     IMPORT = "import"             #: overwrite by a roster row
+    GRANT = "grant"               #: give extra quiz attempts
+    REMIND = "remind"             #: send a reminder (reads their phone or e-mail)
 
 
 #: Actions that hand a first password to the actor: never for staff, whoever asks.
@@ -74,7 +76,7 @@ def _decide(actor: Person | None, person: Person, action: Action) -> bool:
         return False  # staff activate through a one-time link or in person, never on paper
     if actor is None:
         return True  # the command line: whoever runs it owns the server
-    if action == Action.VIEW:
+    if action in (Action.VIEW, Action.REMIND):  # reminding needs only what seeing the person needs
         return actor.id == person.id or (actor.is_staff and unit_in_scope(actor, person.unit))
     if actor.id == person.id or not actor.is_staff:
         return False

@@ -16,7 +16,7 @@ from ..accounts.contacts import Contact, contacts_for
 from ..accounts.models import Person
 from ..core import audit
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.scope import may_manage_person
+from ..core.scope import Action, may_manage_person
 from ..core.transactions import insert_or_nothing
 from ..courses.models import Program
 from ..courses.progress import Step
@@ -72,7 +72,7 @@ def grant_attempts(actor: Person, person: Person, program: Program, extra: int, 
 
     ``seen_extra`` is the granted total the actor's page showed: when it moved since (a double
     click, a colleague), nothing is written and the actor is told. No commit."""
-    if not may_manage_person(actor, person):
+    if not may_manage_person(actor, person, Action.GRANT):
         raise NotAllowed()
     state = standing(person, program)
     if state.passed:

@@ -14,7 +14,7 @@ from ..core.errors import OutOfScope
 from ..core import audit
 from ..core.i18n import format_datetime_zone, local_today
 from ..core.phone import whatsapp_number
-from ..core.scope import get_person, requires
+from ..core.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..quiz import grants
 from ..extensions import db
@@ -190,10 +190,11 @@ def _plan(program, rows) -> list[reminders.Reminder]:
 
 @bp.route("/laporan/tindak-lanjut/<int:program_id>/pegawai/<int:person_id>/whatsapp", methods=["POST"])
 @requires(Role.OPERATOR)
+@acts_on_person(Action.REMIND)
 def remind_whatsapp(program_id: int, person_id: int):
     """Record a WhatsApp reminder to one person, then open the chat with the message filled in."""
     program = services.get_report_program(current_user, program_id)
-    person = get_person(current_user, person_id)
+    person = get_person(current_user, person_id, Action.REMIND)
     back = request.form.get("back", "")
     back = back if back.startswith("/laporan/tindak-lanjut?") else url_for("reports.followup_list", program=program.id)
     form = WhatsAppForm()
@@ -268,10 +269,11 @@ def call_list():
 
 @bp.route("/laporan/tindak-lanjut/<int:program_id>/pegawai/<int:person_id>/percobaan", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
+@acts_on_person(Action.GRANT)
 def grant_attempts(program_id: int, person_id: int):
     """Extra quiz attempts for a person who failed every one (operators and admins, within scope)."""
     program = services.get_report_program(current_user, program_id)
-    person = get_person(current_user, person_id, manage=True)
+    person = get_person(current_user, person_id, Action.GRANT)
     form = GrantAttemptsForm()
     if form.validate_on_submit():
         _grant, error = attempt(lambda: grants.grant_attempts(
