@@ -1,28 +1,17 @@
 """Login, logout and password pages; the admin pages register on the same blueprint."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import InvalidInput
+from ..core.redirects import safe_next
 from ..extensions import db
 from . import login_cache, services
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -46,7 +35,7 @@ def login():
             if outcome.person.must_change_password:
                 flash(_("Selamat datang. Demi keamanan, ganti kata sandi awal Anda sekarang."), "info")
                 return redirect(url_for("accounts.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         error = outcome.error
     status = 200 if error is None else 401
     return render_template("accounts/login.html", form=form, error=error), status

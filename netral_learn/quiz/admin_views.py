@@ -18,6 +18,7 @@ from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
 from ..accounts.roster import error_report_csv
 from ..core.errors import InvalidInput, NotAllowed
+from ..core.redirects import safe_next
 from ..core.scope import requires
 from ..core.storage import StagedUpload
 from ..courses import authoring, programs
@@ -136,8 +137,8 @@ def question_status(course_id: int, question_id: int):
     bank.set_question_active(current_user, question, active)
     db.session.commit()
     flash(_("Soal diaktifkan kembali.") if active else _("Soal dinonaktifkan; tidak akan diundi lagi."), "success")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/admin/")
-                    else url_for("quiz.bank_list", course_id=course.id))
+    return redirect(safe_next(request.form.get("next"), prefix="/admin/")
+                    or url_for("quiz.bank_list", course_id=course.id))
 
 
 # --- import and export ---------------------------------------------------------------------
