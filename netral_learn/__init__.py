@@ -28,6 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from .core import ids
+
+    ids.install(app)  # bounded <int:…> ids, before any blueprint adds a rule
     settings = load_settings(Path(app.instance_path), env=(overrides or {}).get("ENV_MAPPING"))
     app.config.update(settings)
     if overrides:

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from ..core.clock import now_utc
 from ..core.errors import DomainError
+from ..core.ids import page_number, parse_id
 from ..core.scope import (
     get_person,
     get_unit,
@@ -44,9 +45,10 @@ def filtered_people(actor, form: PeopleFilterForm):
         digits = q.replace(" ", "")
         query = query.where(or_(Person.name.ilike(f"%{q}%"), Person.nip.startswith(digits.upper())))
     if form.unit.data:
+        unit_id = parse_id(form.unit.data)
         try:
-            unit = get_unit(actor, int(form.unit.data))
-        except (ValueError, DomainError):
+            unit = get_unit(actor, unit_id) if unit_id else None
+        except DomainError:
             unit = None
         if unit is not None:
             query = query.where(subtree_clause(Unit.path, unit.path))
@@ -70,7 +72,7 @@ def people():
     form = PeopleFilterForm(request.args)
     form.unit.choices = select_choices([("", _("Semua unit"))] + [(str(i), label) for i, label in unit_options(current_user)])
     query = filtered_people(current_user, form).order_by(Person.name, Person.id)
-    page = db.paginate(query, per_page=50, error_out=False, count=True)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False, count=True)
     return render_template("accounts/people.html", form=form, page=page, now=now_utc())
 
 

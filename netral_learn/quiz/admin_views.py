@@ -18,6 +18,7 @@ from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
 from ..accounts.roster import error_report_csv
 from ..core.errors import InvalidInput, NotAllowed
+from ..core.ids import page_number
 from ..core.redirects import safe_next
 from ..core.scope import requires
 from ..core.storage import StagedUpload
@@ -73,7 +74,7 @@ def bank_list(course_id: int):
     active = {"active": True, "inactive": False}.get(form.status.data or "active")
     page = db.paginate(bank.questions_query(
         course, tag=tag, kind=form.type.data if form.type.data in grading.KINDS else None, active=active),
-                       per_page=50, error_out=False)
+                       page=page_number(), per_page=50, error_out=False)
     shortfalls = [(p, bank.draw_shortfalls(p)) for p in bank.programs_using(current_user, course)]
     return render_template("quiz/admin/bank.html", **_course_page(
         course, form=form, page=page, action_form=ActionForm(),

@@ -12,6 +12,7 @@ from ..certificates.services import settings_for
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
 from ..core.i18n import format_datetime_zone
+from ..core.ids import page_number, parse_id
 from ..core.scope import requires
 from ..extensions import db
 from . import exports, followup, funnel, reminders, services, snapshot
@@ -30,9 +31,10 @@ def _id_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    found = parse_id(value)
+    if found is None:
         raise OutOfScope()
-    return int(value)
+    return found
 
 
 def _selection():
@@ -136,7 +138,7 @@ def _followup_selection():
 def followup_list():
     """Who has not completed, where they stopped; filtered and paged."""
     program, unit, form, query = _followup_selection()
-    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = followup.page_of(query, page_number(), current_app.config["PER_PAGE"])
     return render_template(
         "reports/followup.html", program=program, unit=unit, form=form, page=page,
         modules=followup.module_count(program), stage_counts=followup.stage_counts(program, unit),
