@@ -5,9 +5,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.csrf import logout_allowed
 from ..core.errors import InvalidInput
 from ..core.redirects import safe_next
-from ..extensions import db
+from ..extensions import csrf, db
 from . import login_cache, services
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
@@ -42,9 +43,11 @@ def login():
 
 
 @bp.route("/keluar", methods=["POST"])
+@csrf.exempt  # checked below without the time limit: a page left open all day must still log out
 def logout():
-    form = ActionForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    if current_user.is_authenticated:
+        if not logout_allowed(request.form.get("csrf_token")):
+            return render_template("accounts/logout_confirm.html", form=ActionForm())
         services.end_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
