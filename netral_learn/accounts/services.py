@@ -194,11 +194,20 @@ def check_current_password(person: Person, password: str) -> bool:
     return passwords.matches_initial(person.initial_password_enc, password)
 
 
+def _places_of(person: Person) -> list[str]:
+    """Names of the person's unit and instansi (root unit): context for the password check."""
+    unit = db.session.get(Unit, person.unit_id)
+    if unit is None:
+        return []
+    root = unit if unit.parent_id is None else db.session.get(Unit, unit.root_id)
+    return [unit.name, *([root.name] if root is not None and root is not unit else [])]
+
+
 def change_password(person: Person, current: str, new: str) -> None:
     """Set the person's own password (argon2id), ending their other sessions."""
     if not check_current_password(person, current):
         raise InvalidInput(_l("Kata sandi saat ini salah."))
-    problems = passwords.password_problems(new, nip=person.nip, name=person.name)
+    problems = passwords.password_problems(new, nip=person.nip, name=person.name, places=_places_of(person))
     if new == current:
         problems.append(_l("Kata sandi baru harus berbeda dari kata sandi saat ini."))
     if problems:
