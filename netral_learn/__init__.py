@@ -36,6 +36,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update({k: v for k, v in overrides.items() if k != "ENV_MAPPING"})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Rewrites REMOTE_ADDR only (answers nothing): per-address login limits and locks, audit
+        # and the pact's signer address see the client, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)

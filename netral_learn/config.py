@@ -124,9 +124,17 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", ARGON2_OWASP_MIN["memory_cost"]),
         "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", ARGON2_OWASP_MIN["time_cost"]),
         "ARGON2_PARALLELISM": _int(env, "ARGON2_PARALLELISM", ARGON2_OWASP_MIN["parallelism"]),
-        # Account throttling: after N failures the account waits, doubling each time.
+        # Login throttling (accounts/throttle.py): N failures from one address lock that address out
+        # of the account, doubling each time; failures from all addresses together lock the account
+        # itself, briefly; failed logins per address are limited whatever the accounts.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 20),
+        "LOGIN_ACCOUNT_LOCK_MINUTES": _int(env, "LOGIN_ACCOUNT_LOCK_MINUTES", 15),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": env.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100/minute;1000/hour"),
+        # Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx: 1).
+        # 0 (the default) ignores the header: REMOTE_ADDR is the client, as with `make run`.
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # Redis down: count in this process meanwhile, go back to Redis once it answers again.

@@ -19,7 +19,7 @@ from ..core.scope import (
     units_in_scope,
 )
 from ..extensions import db
-from . import services, slips
+from . import services, slips, throttle
 from .forms import ROLE_LABELS, ActionForm, PeopleFilterForm, RoleForm, select_choices
 from .models import ROLE_RANK, Person, Role, Unit
 from .units import unit_label
@@ -60,7 +60,7 @@ def filtered_people(actor, form: PeopleFilterForm):
     elif status == "inactive":
         query = query.where(Person.active.is_(False))
     elif status == "locked":
-        query = query.where(Person.locked_until > now_utc())
+        query = query.where(throttle.locked_clause())
     elif status == "initial":
         query = query.where(Person.initial_password_enc.is_not(None), Person.active.is_(True))
     return query
@@ -73,7 +73,8 @@ def people():
     form.unit.choices = select_choices([("", _("Semua unit"))] + [(str(i), label) for i, label in unit_options(current_user)])
     query = filtered_people(current_user, form).order_by(Person.name, Person.id)
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False, count=True)
-    return render_template("accounts/people.html", form=form, page=page, now=now_utc())
+    return render_template("accounts/people.html", form=form, page=page,
+                           locks=throttle.lock_ends([p.id for p in page.items]))
 
 
 @bp.route("/admin/pegawai/<int:person_id>")
@@ -94,6 +95,7 @@ def _render_person(person: Person, new_password: str | None = None):
     return render_template(
         "accounts/person.html", person=person, action_form=ActionForm(), role_form=role_form,
         may_manage=may_manage_person(current_user, person), now=now_utc(),
+        locked_until=throttle.lock_ends([person.id]).get(person.id),
         new_password=new_password, role_labels=ROLE_LABELS,
     )
 

@@ -1,21 +1,29 @@
 """Login, logout and password pages; the admin pages register on the same blueprint."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.csrf import logout_allowed
 from ..core.errors import InvalidInput
 from ..core.redirects import safe_next
-from ..extensions import csrf, db
-from . import login_cache, services
+from ..extensions import csrf, db, limiter
+from . import login_cache, services, throttle
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
 
 
+def _address() -> str:
+    return throttle.address_key(request.remote_addr)
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
+# Failed logins per address (answered 429 beyond): only failures count, so a whole OPD logging in
+# from behind one NAT address never meets it, while password spraying is slowed to a crawl.
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"], key_func=lambda: f"login-fail:{_address()}",
+               methods=["POST"], deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -63,9 +71,12 @@ def change_password():
     error = None
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.new.data)
+            services.change_password(current_user, form.current.data, form.new.data, ip=request.remote_addr)
         except InvalidInput as exc:
-            db.session.rollback()
+            if getattr(exc, "keep_work", False):
+                db.session.commit()  # a wrong current password is counted towards the lock
+            else:
+                db.session.rollback()
             error = exc.message
         else:
             db.session.commit()

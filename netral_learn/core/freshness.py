@@ -50,7 +50,7 @@ _PREFIX = "netral:gen:"
 #: random value, so an old copy can never match it by chance.
 _COUNTER_TTL = 2 * 24 * 3600
 IGNORED_TABLES = frozenset({"audit_events", "funnel_cells", "funnel_days", "funnel_snapshots",
-                            "certificate_counters", "api_clients"})
+                            "certificate_counters", "api_clients", "login_throttles"})
 _READ_ONLY_SQL = ("SELECT", "WITH", "SET", "SHOW", "EXPLAIN")
 
 

@@ -112,9 +112,9 @@ def name_matches(typed: str, full_name: str) -> bool:
 new_verify_code = new_code
 
 
-def _reauthenticate(person: Person, password: str) -> None:
+def _reauthenticate(person: Person, password: str, ip: str | None) -> None:
     if not account_services.check_current_password(person, password or ""):
-        account_services.record_failed_password(person)
+        account_services.record_failed_password(person, ip)
         raise WrongPassword(_l("Kata sandi salah. Tanda tangan memerlukan kata sandi akun Anda."))
 
 
@@ -156,7 +156,7 @@ def sign_pact(person: Person, program: Program, request: SignRequest, now: datet
         raise InvalidInput(_l("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap Anda.",
                               name=person.name))
     drawn = _check_drawn(request.drawn_signature)
-    _reauthenticate(person, request.password)
+    _reauthenticate(person, request.password, request.ip)
     version, witnesses = program_pact(program)
     text = pact.canonical_text()
     signature = PactSignature(
@@ -275,7 +275,7 @@ def witness_sign(person: Person, signature_id: int, *, text_sha256: str, typed_n
     ensure_pdf(signature)  # the signer's PDF first: the witness's signature is added to it
     if not name_matches(typed_name, person.name):
         raise InvalidInput(_l("Nama yang diketik tidak sama dengan nama Anda (%(name)s).", name=person.name))
-    _reauthenticate(person, password)
+    _reauthenticate(person, password, ip)
     signature.witness_signatures.append(WitnessSignature(
         witness_id=role.id, text_sha256=text_sha256, typed_name=typed_name.strip()[:200], signed_at=now,
         ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:255] or None))
