@@ -100,6 +100,9 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "SESSION_COOKIE_NAME": "netral_session",
+        # HSTS (sent when cookies are HTTPS-only) also for every subdomain of the site's host; on by
+        # default in production: turn off only while some subdomain still serves plain HTTP.
+        "HSTS_INCLUDE_SUBDOMAINS": _bool(env.get("HSTS_INCLUDE_SUBDOMAINS"), production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
