@@ -1,7 +1,7 @@
 """``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
 Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
-is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
+is set); sqliteburst (`make run` under a burst); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
 and SQL in-process, PostgreSQL + Redis); faults (restarts PostgreSQL: only
 with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
@@ -13,7 +13,7 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import certificates, journey, load, login, quizstart, reports, roster_import, startcost
+from . import certificates, journey, load, login, quizstart, reports, roster_import, sqliteburst, startcost
 from . import faults
 from .harness import databases
 from .table import render
@@ -28,6 +28,8 @@ SCENARIOS = {
     "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.rate, args.pause,
                                                                            concurrency=args.concurrency,
                                                                            seconds=args.seconds)),
+    # Issue 17: the embedded default (`make run`, SQLite) under N simultaneous signatures and submits.
+    "sqliteburst": lambda args, dbs: sqliteburst.run(args.burst),
     # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
     "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="certificates in the ZIP benchmark (default 1000; runs on SQLite)")
     parser.add_argument("--report-people", type=_positive, default=1_000_000,
                         help="people in the report benchmark, spread over 2,000 units (default 1000000)")
+    parser.add_argument("--burst", type=_positive, default=50,
+                        help="sqliteburst: simultaneous signatures, and as many simultaneous submits (default 50)")
     load.add_arguments(parser, _positive)
     args = parser.parse_args(argv)
     if args.rows > MAX_ROWS:

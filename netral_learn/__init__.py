@@ -90,7 +90,7 @@ def _sqlite_savepoint_in_transaction(connection, name):
 
 
 def _register_extensions(app: Flask) -> None:
-    from .core import freshness
+    from .core import freshness, sqlite  # noqa: F401 - sqlite: the writer queue's engine events
     from .core.i18n import select_locale
     from .core.types import render_migration_item
 

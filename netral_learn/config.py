@@ -196,7 +196,12 @@ def _smtp_tls(value: str | None) -> str:
 
 def _engine_options(url: str, env) -> dict:
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        # A SQLite connection is a file handle: cheap. Size the pool to the server's concurrency
+        # (the development server starts a thread per request) so a burst never waits for a
+        # connection; writers queue for their turn instead (core/sqlite.py).
+        return {"connect_args": {"timeout": 30, "check_same_thread": False},
+                "pool_size": _int(env, "SQLITE_POOL_SIZE", 20), "max_overflow": _int(env, "SQLITE_MAX_OVERFLOW", 80),
+                "pool_timeout": 30}
     return {
         "pool_pre_ping": True,  # recover by itself after a database restart
         # An unreachable server fails the request (503 page) after this long instead of hanging.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import threading
@@ -68,15 +69,23 @@ def hasher() -> PasswordHasher:
     return cached[1]
 
 
+#: argon2 runs outside the GIL, each run holding ARGON2_MEMORY_KIB (19 MiB): a burst of fifty
+#: logins or signatures in one process would hold a gigabyte at once. At most this many run
+#: together; the others wait their turn (the cores are busy anyway).
+_ARGON2_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
 def hash_password(password: str) -> str:
-    return hasher().hash(password)
+    with _ARGON2_SLOTS:
+        return hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         return False
     try:
-        return hasher().verify(password_hash, password)
+        with _ARGON2_SLOTS:
+            return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

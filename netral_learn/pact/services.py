@@ -143,7 +143,8 @@ def find_signature(person: Person, program: Program) -> PactSignature | None:
 
 def sign_pact(person: Person, program: Program, request: SignRequest, now: datetime) -> PactSignature:
     """Sign the program's pact: step check, every required clause ticked, name typed as written,
-    password re-entered; then the signed PDF and the audit entry, all in one transaction."""
+    password re-entered; then the signature row and the audit entry, in one transaction (the signed
+    PDF follows, see below)."""
     course_services.require_open(program, local_today(person))
     enrollment = course_services.require_step(person, program, Step.PACT)
     if find_signature(person, program) is not None:
@@ -175,8 +176,11 @@ def sign_pact(person: Person, program: Program, request: SignRequest, now: datet
         _complete(enrollment, now)
     audit.record(person, "pact.sign", f"pact:{signature.id}", program=program.id, text_sha256=signature.text_sha256,
                  ip=signature.ip)
-    if not queue_after_commit(render_job, signature.id):
-        ensure_pdf(signature)
+    # The signed PDF (WeasyPrint + PAdES, the slow part) is never made inside this transaction:
+    # with a queue, a worker makes it after the commit; without one (the embedded default), the
+    # first download or witness makes it (ensure_pdf), so a burst of signatures holds SQLite's
+    # single writer lock only for their rows.
+    queue_after_commit(render_job, signature.id)
     return signature
 
 
