@@ -75,7 +75,13 @@ def _take_turn(connection, cursor, statement, parameters, context, executemany):
 
 
 def _give_back(connection) -> None:
-    if connection.info.pop(_HELD, False):
+    if not _is_sqlite(connection):
+        return  # PostgreSQL: never held (and an invalidated connection has no info to read)
+    try:
+        held = connection.info.pop(_HELD, False)
+    except Exception:  # noqa: BLE001 - an invalidated connection: its pool checkin gives the turn back
+        return
+    if held:
         _turns.release()
 
 
@@ -92,5 +98,12 @@ def _after_rollback(connection):
 @event.listens_for(Pool, "checkin")
 def _on_checkin(dbapi_connection, connection_record):
     """A connection going back to the pool never keeps the turn (a failed request's cleanup)."""
+    if connection_record is not None and connection_record.info.pop(_HELD, False):
+        _turns.release()
+
+
+@event.listens_for(Pool, "invalidate")
+def _on_invalidate(dbapi_connection, connection_record, exception):
+    """A connection thrown away (it failed) gives its turn back before its record is reused."""
     if connection_record is not None and connection_record.info.pop(_HELD, False):
         _turns.release()

@@ -228,19 +228,19 @@ def kill_backends(condition: str, **params) -> int:
 
 @needs_postgres
 def test_connection_killed_mid_signing_leaves_nothing(app, client, world, login_as, monkeypatch):
-    """The database connection dies after the pact PDF is stored but before the commit: a clear
-    page, no signature row, no PDF file; the next attempt signs normally."""
+    """The database connection dies after the signature row is written but before the commit: a
+    clear page, no signature row, no PDF file; the next attempt signs normally."""
     with app.test_request_context():
         pass_quiz(world["learner"].id, world["program"])
     login_as(world["learner"])
-    store = pact_services._store_pdf
+    complete = pact_services._complete
 
-    def store_then_lose_connection(signature, pdf):
-        store(signature, pdf)
+    def complete_then_lose_connection(enrollment, now):
+        complete(enrollment, now)
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         kill_backends("pid = :pid", pid=pid)
 
-    monkeypatch.setattr(pact_services, "_store_pdf", store_then_lose_connection)
+    monkeypatch.setattr(pact_services, "_complete", complete_then_lose_connection)
     url = f"/program/{world['program']}/pakta"
     before = stored_files(app)
     response = client.post(url, data=sign_form())
