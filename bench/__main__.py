@@ -1,9 +1,9 @@
 """``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
 Scenarios: roster, login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
-is set); sqliteburst (`make run` under a burst); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
-and SQL in-process, PostgreSQL + Redis); faults (restarts PostgreSQL: only
-with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
+is set); sqliteburst (`make run` under 50 signatures + 50 submits at once); quizstart and journey
+(gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU and SQL in-process, PostgreSQL +
+Redis); faults (restarts PostgreSQL: only with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
 from __future__ import annotations
 

@@ -22,8 +22,9 @@ def _address() -> str:
 @bp.route("/masuk", methods=["GET", "POST"])
 # Failed logins per address (answered 429 beyond): only failures count, so a whole OPD logging in
 # from behind one NAT address never meets it, while password spraying is slowed to a crawl.
-@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"], key_func=lambda: f"login-fail:{_address()}",
-               methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"],
+               key_func=lambda: f"login-fail:{_address()}", methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
