@@ -3,7 +3,8 @@
 Scenarios: roster, uploads (hostile XLSX refused), login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
 is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
 and SQL in-process, PostgreSQL + Redis); slowlink (first loads over an emulated 3G link in
-Chromium); faults (restarts PostgreSQL: only
+Chromium); sqliteburst (`make run` under 50 signatures + 50 submits at once); backup (create,
+verify, restore of 100,000 people); faults (restarts PostgreSQL: only
 with ``--only faults``). See bench/README.md. Exits with status 1 when a figure misses its target.
 """
 from __future__ import annotations
@@ -14,8 +15,8 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import (backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link, startcost,
-               uploads)
+from . import (backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link,
+               sqliteburst, startcost, uploads)
 from . import faults
 from .harness import databases
 from .table import render
@@ -33,6 +34,8 @@ SCENARIOS = {
                                                                            seconds=args.seconds)),
     "slowlink": lambda args, dbs: slow_link.run(dbs),
     "backup": lambda args, dbs: backup.run(dbs, args.backup_people, args.backup_documents),
+    # Issue 17: the embedded default (`make run`, SQLite) under N simultaneous signatures and submits.
+    "sqliteburst": lambda args, dbs: sqliteburst.run(args.burst),
     # Restarts the PostgreSQL cluster: only when asked for by name, never in the default run.
     "faults": lambda args, dbs: faults.run(dbs) if args.only == "faults" else [],
 }
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="people in the backup benchmark (default 100000)")
     parser.add_argument("--backup-documents", type=_positive, default=2_000,
                         help="stored PDFs in the backup benchmark (default 2000)")
+    parser.add_argument("--burst", type=_positive, default=50,
+                        help="sqliteburst: simultaneous signatures, and as many simultaneous submits (default 50)")
     load.add_arguments(parser, _positive)
     args = parser.parse_args(argv)
     if args.rows > MAX_ROWS:

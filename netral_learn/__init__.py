@@ -28,6 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from .core import ids
+
+    ids.install(app)  # bounded <int:…> ids, before any blueprint adds a rule
     settings = load_settings(Path(app.instance_path), env=(overrides or {}).get("ENV_MAPPING"))
     app.config.update(settings)
     if overrides:
@@ -90,6 +93,7 @@ def _sqlite_savepoint_in_transaction(connection, name):
 
 def _register_extensions(app: Flask) -> None:
     from .accounts import login_cache
+    from .core import sqlite  # noqa: F401 - the SQLite writer queue's engine events
     from .core.i18n import select_locale
     from .core.types import render_migration_item
 

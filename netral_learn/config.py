@@ -124,6 +124,9 @@ def load_settings(instance_path: Path, env=None) -> dict:
         # it is Secure, for this host only and for every path (ASVS 5.0 V3.3.1, V3.3.3).
         "SESSION_COOKIE_NAME": _cookie_name("netral_session", _bool(env.get("SESSION_COOKIE_SECURE"), production)),
         "REMEMBER_COOKIE_NAME": _cookie_name("netral_remember", _bool(env.get("SESSION_COOKIE_SECURE"), production)),
+        # HSTS (sent when cookies are HTTPS-only) also for every subdomain of the site's host; on by
+        # default in production: turn off only while some subdomain still serves plain HTTP.
+        "HSTS_INCLUDE_SUBDOMAINS": _bool(env.get("HSTS_INCLUDE_SUBDOMAINS"), production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
@@ -149,11 +152,16 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", ARGON2_OWASP_MIN["memory_cost"]),
         "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", ARGON2_OWASP_MIN["time_cost"]),
         "ARGON2_PARALLELISM": _int(env, "ARGON2_PARALLELISM", ARGON2_OWASP_MIN["parallelism"]),
-        # Account throttling: after N failures the account waits, doubling each time.
+        # Login throttling (accounts/throttle.py): N failures from one address lock that address out
+        # of the account, doubling each time; failures from all addresses together lock the account
+        # itself, briefly; failed logins per address are limited whatever the accounts.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "FIRST_PASSWORD_DAYS": max(1, _int(env, "FIRST_PASSWORD_DAYS", 14)),
         "ACTIVATION_LINK_HOURS": max(1, _int(env, "ACTIVATION_LINK_HOURS", 72)),
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 20),
+        "LOGIN_ACCOUNT_LOCK_MINUTES": _int(env, "LOGIN_ACCOUNT_LOCK_MINUTES", 15),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": env.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100/minute;1000/hour"),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # Redis down: count in this process meanwhile, go back to Redis once it answers again.
@@ -210,7 +218,12 @@ def _smtp_tls(value: str | None) -> str:
 
 def _engine_options(url: str, env) -> dict:
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        # A SQLite connection is a file handle: cheap. Size the pool to the server's concurrency
+        # (the development server starts a thread per request) so a burst never waits for a
+        # connection; writers queue for their turn instead (core/sqlite.py).
+        return {"connect_args": {"timeout": 30, "check_same_thread": False},
+                "pool_size": _int(env, "SQLITE_POOL_SIZE", 20), "max_overflow": _int(env, "SQLITE_MAX_OVERFLOW", 80),
+                "pool_timeout": 30}
     return {
         "pool_pre_ping": True,  # recover by itself after a database restart
         # An unreachable server fails the request (503 page) after this long instead of hanging.

@@ -83,3 +83,15 @@ def test_error_pages_keep_the_protocol_headers(client):
     assert page.status_code == 405 and "GET" in page.headers["Allow"]
     api = client.delete("/api/v1/programs")
     assert api.status_code == 405 and api.json["status"] == 405 and "GET" in api.headers["Allow"]
+
+
+@pytest.mark.parametrize("setting, expected", [
+    (None, "max-age=31536000; includeSubDomains"),
+    ("0", "max-age=31536000"),
+])
+def test_hsts_covers_subdomains_in_production_unless_turned_off(setting, expected):
+    """Does production send HSTS with includeSubDomains by default, and without it when HSTS_INCLUDE_SUBDOMAINS=0?"""
+    app = create_app({"ENV_MAPPING": production_env(HSTS_INCLUDE_SUBDOMAINS=setting)})
+    response = app.test_client().get("/healthz", headers={"Host": "netral.example.go.id"},
+                                     base_url="https://netral.example.go.id")
+    assert response.headers["Strict-Transport-Security"] == expected

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..core.scope import Action, acts_on_person
 from ..extensions import db
-from . import roster, services
+from . import roster, services, throttle
 from .models import Unit
 
 roster_cli = AppGroup("roster", help="Impor roster pegawai.")
@@ -77,10 +77,11 @@ def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: 
 
 @sessions_cli.command("purge")
 def purge_sessions():
-    """Hapus sesi masuk yang sudah kedaluwarsa."""
+    """Hapus sesi masuk yang sudah kedaluwarsa dan catatan gagal masuk yang sudah lama."""
     removed = services.purge_expired_sessions()
+    quiet = throttle.purge_quiet()
     db.session.commit()
-    click.echo(f"{removed} sesi kedaluwarsa dihapus.")
+    click.echo(f"{removed} sesi kedaluwarsa dihapus; {quiet} catatan gagal masuk lama dihapus.")
 
 
 

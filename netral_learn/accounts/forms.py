@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from wtforms.fields.choices import SelectChoice
 
+from ..core.ids import coerce_id
 from .models import Jenis, Role
 
 
@@ -77,7 +78,7 @@ class PeopleFilterForm(FlaskForm):
 class UnitForm(FlaskForm):
     name = StringField(_l("Nama unit"), validators=[DataRequired(_l("Nama unit wajib diisi.")), Length(max=200)])
     code = StringField(_l("Kode unit (opsional)"), validators=[Optional(), Length(max=64)])
-    parent = SelectField(_l("Unit induk"), coerce=int, validate_choice=True)
+    parent = SelectField(_l("Unit induk"), coerce=coerce_id, validate_choice=True)
     timezone = SelectField(
         _l("Zona waktu instansi"),
         choices=select_choices([("Asia/Jakarta", "WIB (UTC+7)"), ("Asia/Makassar", "WITA (UTC+8)"),
@@ -92,7 +93,7 @@ class RenameUnitForm(FlaskForm):
 
 
 class MoveUnitForm(FlaskForm):
-    new_parent = SelectField(_l("Pindahkan ke bawah"), coerce=int, validate_choice=True)
+    new_parent = SelectField(_l("Pindahkan ke bawah"), coerce=coerce_id, validate_choice=True)
 
 
 class PersonForm(FlaskForm):
@@ -130,7 +131,7 @@ class InstansiForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Peran"), choices=select_choices((r.value, ROLE_LABELS[r]) for r in Role))
-    scope_unit = SelectField(_l("Cakupan unit"), coerce=int, validate_choice=False)
+    scope_unit = SelectField(_l("Cakupan unit"), coerce=coerce_id, validate_choice=False)
 
 
 class RosterUploadForm(FlaskForm):

@@ -12,7 +12,6 @@ import hashlib
 from sqlalchemy import select
 
 from ..core import audit
-from ..core.clock import now_utc
 from ..extensions import db
 from .models import Person
 
@@ -37,6 +36,8 @@ def record_attempt(login_id: str, person: Person | None, *, ip: str | None) -> N
         audit.record(None, "auth.login_failed", "login:unknown", ip=ip, reason="unknown" if known is None else "inactive",
                      **typed)
         return
-    locked = known.locked_until is not None and known.locked_until > now_utc()
+    from .throttle import locked_for
+
+    locked = locked_for(known, ip)
     audit.record(None, "auth.login_failed", f"person:{known.id}", ip=ip,
                  reason="locked" if locked else "wrong_password")

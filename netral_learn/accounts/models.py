@@ -233,3 +233,25 @@ class ActivationLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class LoginThrottle(db.Model):
+    """Failed logins into one account from one address (an IPv4 address or an IPv6 /64): after
+    ``LOGIN_MAX_FAILURES`` that address is locked out of that account for a period that doubles on
+    each lock. The account-wide lock on ``Person`` is slower and shorter; see docs/security-notes.md."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        UniqueConstraint("person_id", "address"),
+        CheckConstraint("failures >= 0", name="failures_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    #: The client address as counted: IPv4 as is, IPv6 reduced to its /64 network.
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lock_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Last failure; rows quiet for a day are purged with the expired sessions.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)

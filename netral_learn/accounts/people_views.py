@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from ..core import person_page
 from ..core.clock import now_utc
 from ..core.errors import DomainError, InvalidInput
+from ..core.ids import page_number, parse_id
 from ..core.scope import (
     Action,
     acts_on_person,
@@ -22,7 +23,7 @@ from ..core.scope import (
 )
 from ..core import audit
 from ..extensions import db
-from . import activation, services, slips
+from . import activation, services, slips, throttle
 from . import people as people_services
 from .forms import (
     ROLE_LABELS,
@@ -58,9 +59,10 @@ def filtered_people(actor, form: PeopleFilterForm):
         digits = "".join(canonical_text(q).split())  # NFKC: full-width digits from a phone find the NIP
         query = query.where(or_(Person.name.ilike(f"%{q}%"), Person.nip.startswith(digits.upper())))
     if form.unit.data:
+        unit_id = parse_id(form.unit.data)
         try:
-            unit = get_unit(actor, int(form.unit.data))
-        except (ValueError, DomainError):
+            unit = get_unit(actor, unit_id) if unit_id else None
+        except DomainError:
             unit = None
         if unit is not None:
             query = query.where(subtree_clause(Unit.path, unit.path))
@@ -72,7 +74,7 @@ def filtered_people(actor, form: PeopleFilterForm):
     elif status == "inactive":
         query = query.where(Person.active.is_(False))
     elif status == "locked":
-        query = query.where(Person.locked_until > now_utc())
+        query = query.where(throttle.locked_clause())
     elif status == "initial":
         query = query.where(Person.initial_password_enc.is_not(None), Person.active.is_(True))
     elif status == "expired":
@@ -87,8 +89,9 @@ def people():
     form = PeopleFilterForm(request.args)
     form.unit.choices = select_choices([("", _("Semua unit"))] + [(str(i), label) for i, label in unit_options(current_user)])
     query = filtered_people(current_user, form).order_by(Person.name, Person.id)
-    page = db.paginate(query, per_page=50, error_out=False, count=True)
-    return render_template("accounts/people.html", form=form, page=page, now=now_utc())
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False, count=True)
+    return render_template("accounts/people.html", form=form, page=page,
+                           locks=throttle.lock_ends([p.id for p in page.items]))
 
 
 def _person_form(obj: Person | None = None) -> PersonForm:
@@ -182,6 +185,7 @@ def _render_person(person: Person, credential: activation.NewCredential | None =
     return render_template(
         "accounts/person.html", person=person, action_form=ActionForm(), role_form=role_form,
         may=may, now=now_utc(), credential=credential, role_labels=ROLE_LABELS,
+        locked_until=throttle.lock_ends([person.id]).get(person.id),
         first_password_expires=activation.first_password_expires_at(person),
         first_password_expired=activation.first_password_expired(person),
         pending_link=activation.pending_link(person) if person.is_staff else None,

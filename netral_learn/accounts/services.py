@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
@@ -18,13 +18,19 @@ from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.scope import Action, require
 from ..extensions import db
-from . import activation, login_cache, passwords
+from . import activation, login_cache, passwords, throttle
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
 from .activation import FIRST_PASSWORD_EXPIRED, first_password_expired
 from .nip import canonical_text, is_ascii_digits, normalize
 
-WRONG_CREDENTIALS = _l("NIP/ID atau kata sandi salah.")
-_DUMMY_HASH: dict[str, str] = {}
+#: One answer for an unknown NIP, a wrong password and a locked account (no account probing).
+WRONG_CREDENTIALS = _l(
+    "NIP/ID atau kata sandi salah, atau akun sedang dikunci sementara setelah terlalu banyak "
+    "percobaan gagal. Periksa kembali lalu coba lagi nanti, atau hubungi operator unit Anda.")
+LOCKED_WHILE_LOGGED_IN = _l(
+    "Terlalu banyak kata sandi salah: akun Anda dikunci sementara dari perangkat ini. Coba lagi "
+    "nanti, atau hubungi operator unit Anda.")
+_DUMMY_HASH: dict[tuple, str] = {}
 
 
 @dataclass
@@ -48,75 +54,46 @@ def normalize_login_id(raw: str) -> str:
 
 
 def _spend_hash_time(password: str) -> None:
-    """Verify against a dummy hash so unknown accounts answer as slowly as known ones."""
-    if "hash" not in _DUMMY_HASH:
-        _DUMMY_HASH["hash"] = passwords.hash_password(secrets.token_urlsafe(16))
-    passwords.verify_password(_DUMMY_HASH["hash"], password)
-
-
-def _record_failure(person: Person) -> None:
-    """Count a failure atomically; at the limit, lock for a period that doubles each time."""
+    """Verify against a dummy hash of the configured cost, so an unknown or locked account takes
+    as long as a known one (one argon2 verification on every path)."""
     cfg = current_app.config
-    failures = db.session.execute(
-        update(Person).where(Person.id == person.id)
-        .values(failed_logins=Person.failed_logins + 1)
-        .returning(Person.failed_logins)
-        .execution_options(synchronize_session=False, **login_cache.of_person(person.id))
-    ).scalar_one()
-    if failures >= cfg["LOGIN_MAX_FAILURES"]:
-        minutes = cfg["LOGIN_LOCK_MINUTES"] * (2 ** min(person.lock_count, 6))
-        audit.record(None, "auth.lockout", f"person:{person.id}", minutes=minutes, failures=failures)
-        db.session.execute(
-            update(Person).where(Person.id == person.id)
-            .values(failed_logins=0, lock_count=Person.lock_count + 1,
-                    locked_until=now_utc() + timedelta(minutes=minutes))
-            .execution_options(synchronize_session=False, **login_cache.of_person(person.id))
-        )
-    db.session.expire(person)
+    cost = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_KIB"], cfg["ARGON2_PARALLELISM"])
+    if cost not in _DUMMY_HASH:
+        _DUMMY_HASH[cost] = passwords.hash_password(secrets.token_urlsafe(16))
+    passwords.verify_password(_DUMMY_HASH[cost], password)
 
 
-def record_failed_password(person: Person) -> None:
-    """A wrong password at re-authentication (e.g. signing) counts like a failed login."""
-    _record_failure(person)
+def _password_opens(person: Person, password: str) -> bool:
+    """One argon2 verification whatever kind of password the account has."""
+    if person.password_hash:
+        return passwords.verify_password(person.password_hash, password)
+    _spend_hash_time(password)
+    return passwords.matches_initial(person.initial_password_enc, password)
 
 
-def lock_message(person: Person):
-    from ..core.i18n import format_datetime_local
-
-    return _l(
-        "Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal, sampai "
-        "%(until)s. Hubungi operator unit Anda untuk membukanya lebih cepat.",
-        until=format_datetime_local(person.locked_until, person),
-    )
+def record_failed_password(person: Person, ip: str | None = None) -> None:
+    """A wrong password at re-authentication (signing, password change) counts like a failed login."""
+    throttle.record_failure(person, ip)
 
 
 def authenticate(login_id: str, password: str, *, ip: str | None, user_agent: str | None,
                  remember: bool = False) -> LoginOutcome:
-    """Check a login; on success start a server-side session. Failures are counted per account."""
+    """Check a login; on success start a server-side session. Failures are counted per
+    (account, address) and per account (accounts/throttle.py); the answer to a failure is the
+    same whether the NIP is unknown, the password wrong or the account locked."""
     login_id = normalize_login_id(login_id)
     person = db.session.scalar(select(Person).where(Person.nip == login_id)) if login_id else None
-    if person is None or not person.active:
-        _spend_hash_time(password)
+    if person is None or not person.active or throttle.locked_for(person, ip):
+        _spend_hash_time(password)  # a refused attempt is not counted: it cannot lengthen a lock
         return LoginOutcome(error=WRONG_CREDENTIALS)
-    if person.locked_until and person.locked_until > now_utc():
-        return LoginOutcome(error=lock_message(person))
-    if person.password_hash:
-        ok = passwords.verify_password(person.password_hash, password)
-    else:
-        _spend_hash_time(password)
-        ok = passwords.matches_initial(person.initial_password_enc, password)
-        if ok and first_password_expired(person):
-            return LoginOutcome(error=FIRST_PASSWORD_EXPIRED)
-    if not ok:
-        _record_failure(person)
-        if person.locked_until and person.locked_until > now_utc():
-            return LoginOutcome(error=lock_message(person))
+    if not _password_opens(person, password):
+        throttle.record_failure(person, ip)
         return LoginOutcome(error=WRONG_CREDENTIALS)
+    if not person.password_hash and first_password_expired(person):
+        return LoginOutcome(error=FIRST_PASSWORD_EXPIRED)  # said only to whoever knows the password
     if person.password_hash and passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
-    person.failed_logins = 0
-    person.lock_count = 0
-    person.locked_until = None
+    throttle.record_success(person, ip)
     person.last_login_at = now_utc()
     session = start_session(person, ip=ip, user_agent=user_agent, remember=remember)
     return LoginOutcome(person=person, session=session)
@@ -202,11 +179,31 @@ def check_current_password(person: Person, password: str) -> bool:
     return passwords.matches_initial(person.initial_password_enc, password)
 
 
-def change_password(person: Person, current: str, new: str) -> None:
-    """Set the person's own password (argon2id), ending their other sessions."""
+def _places_of(person: Person) -> list[str]:
+    """Names of the person's unit and instansi (root unit): context for the password check."""
+    unit = db.session.get(Unit, person.unit_id)
+    if unit is None:
+        return []
+    root = unit if unit.parent_id is None else db.session.get(Unit, unit.root_id)
+    return [unit.name, *([root.name] if root is not None and root is not unit else [])]
+
+
+class WrongCurrentPassword(InvalidInput):
+    """The current password was wrong; the failure counter is committed all the same."""
+
+    keep_work = True
+
+
+def change_password(person: Person, current: str, new: str, *, ip: str | None = None) -> None:
+    """Set the person's own password (argon2id), ending their other sessions. A wrong current
+    password counts towards the account's lock, like a failed login from the same address."""
+    if throttle.locked_for(person, ip):
+        _spend_hash_time(current)
+        raise InvalidInput(LOCKED_WHILE_LOGGED_IN)
     if not check_current_password(person, current):
-        raise InvalidInput(_l("Kata sandi saat ini salah."))
-    problems = passwords.password_problems(new, nip=person.nip, name=person.name)
+        throttle.record_failure(person, ip)
+        raise WrongCurrentPassword(_l("Kata sandi saat ini salah."))
+    problems = passwords.password_problems(new, nip=person.nip, name=person.name, places=_places_of(person))
     if new == current:
         problems.append(_l("Kata sandi baru harus berbeda dari kata sandi saat ini."))
     if problems:
@@ -225,9 +222,7 @@ def reset_password(actor: Person, person: Person):
     print), a staff member a one-time activation link. Locks are lifted, sessions end.
     Returns an :class:`~.activation.NewCredential`."""
     require(actor, person, Action.RESET)
-    person.failed_logins = 0
-    person.lock_count = 0
-    person.locked_until = None
+    throttle.clear(person)
     end_all_sessions(person)
     if person.is_staff:
         person.password_hash = None
@@ -246,9 +241,7 @@ def reset_password(actor: Person, person: Person):
 def unlock(actor: Person, person: Person) -> None:
     """Lift a failed-login lock."""
     require(actor, person, Action.UNLOCK)
-    person.failed_logins = 0
-    person.lock_count = 0
-    person.locked_until = None
+    throttle.clear(person)
     db.session.flush()
     audit.record(actor, "account.unlock", f"person:{person.id}")
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..core.errors import InvalidInput
+from ..core.ids import query_id
 from ..core.scope import get_unit, requires, subtree_clause, units_in_scope
 from ..extensions import db
 from . import units as unit_services
@@ -35,8 +36,8 @@ def create_unit():
     if current_user.role == Role.SUPERADMIN:
         options = [(0, _("\u2014 Instansi baru (unit puncak) \u2014"))] + options
     form.parent.choices = select_choices(options)
-    if request.method == "GET" and request.args.get("parent", type=int):
-        form.parent.data = request.args.get("parent", type=int)
+    if request.method == "GET" and query_id("parent"):
+        form.parent.data = query_id("parent")
     error = None
     if form.validate_on_submit():
         parent = get_unit(current_user, form.parent.data) if form.parent.data else None

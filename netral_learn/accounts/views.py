@@ -1,31 +1,30 @@
 """Login, logout and password pages; the admin pages register on the same blueprint."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.csrf import logout_allowed
 from ..core.errors import InvalidInput
-from ..extensions import db
-from . import login_audit, login_cache, services
+from ..core.redirects import safe_next
+from ..extensions import csrf, db, limiter
+from . import login_audit, login_cache, services, throttle
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def _address() -> str:
+    return throttle.address_key(request.remote_addr)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
+# Failed logins per address (answered 429 beyond): only failures count, so a whole OPD logging in
+# from behind one NAT address never meets it, while password spraying is slowed to a crawl.
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"],
+               key_func=lambda: f"login-fail:{_address()}", methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -47,16 +46,18 @@ def login():
             if outcome.person.must_change_password:
                 flash(_("Selamat datang. Demi keamanan, ganti kata sandi awal Anda sekarang."), "info")
                 return redirect(url_for("accounts.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         error = outcome.error
     status = 200 if error is None else 401
     return render_template("accounts/login.html", form=form, error=error), status
 
 
 @bp.route("/keluar", methods=["POST"])
+@csrf.exempt  # checked below without the time limit: a page left open all day must still log out
 def logout():
-    form = ActionForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    if current_user.is_authenticated:
+        if not logout_allowed(request.form.get("csrf_token")):
+            return render_template("accounts/logout_confirm.html", form=ActionForm())
         services.end_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
@@ -72,9 +73,12 @@ def change_password():
     error = None
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.new.data)
+            services.change_password(current_user, form.current.data, form.new.data, ip=request.remote_addr)
         except InvalidInput as exc:
-            db.session.rollback()
+            if getattr(exc, "keep_work", False):
+                db.session.commit()  # a wrong current password is counted towards the lock
+            else:
+                db.session.rollback()
             error = exc.message
         else:
             db.session.commit()

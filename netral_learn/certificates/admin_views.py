@@ -19,6 +19,7 @@ from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
 from ..accounts.people_views import unit_options
 from ..core.errors import InvalidInput
+from ..core.ids import query_id
 from ..core.scope import instansi_in_scope, requires, subtree_clause
 from ..core.transactions import attempt
 from ..core.zipstream import stream_zip
@@ -38,7 +39,7 @@ PREVIEW_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsa
 # --- settings and template -----------------------------------------------------------------
 
 def _instansi():
-    return certificate_settings.get_instansi_for(current_user, request.args.get("instansi", type=int))
+    return certificate_settings.get_instansi_for(current_user, query_id("instansi"))
 
 
 def _settings_page(instansi: Unit, *, settings_form=None, template_form=None, error=None, preview=None):
@@ -176,10 +177,10 @@ def _prepare(scope: bulk.BulkScope) -> int | None:
 @bp.route("/admin/sertifikat/unduh", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def bulk_page():
-    program_id = request.args.get("program", type=int)
+    program_id = query_id("program")
     if not program_id:
         return render_template("certificates/bulk.html", filters=_bulk_filters(None), scope=None)
-    scope = bulk.get_scope(current_user, program_id, request.args.get("unit", type=int))
+    scope = bulk.get_scope(current_user, program_id, query_id("unit"))
     preparing = False
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
@@ -202,8 +203,7 @@ def bulk_page():
 @bp.route("/admin/sertifikat/unduh.zip")
 @requires(Role.OPERATOR)
 def bulk_zip():
-    scope = bulk.get_scope(current_user, request.args.get("program", type=int) or 0,
-                           request.args.get("unit", type=int))
+    scope = bulk.get_scope(current_user, query_id("program") or 0, query_id("unit"))
     total, rendered = bulk.progress(scope)
     if not total or rendered < total:
         flash(_("Siapkan semua PDF terlebih dahulu, lalu unduh ZIP."), "error")

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.ids import coerce_id
 from .settings import MAX_JP, MAX_TEMPLATE
 
 
@@ -39,7 +40,7 @@ class InstansiForm(FlaskForm):
     class Meta:
         csrf = False
 
-    instansi = SelectField(_l("Instansi"), coerce=int, validate_choice=False)
+    instansi = SelectField(_l("Instansi"), coerce=coerce_id, validate_choice=False)
 
 
 class BulkFilterForm(FlaskForm):
@@ -48,5 +49,5 @@ class BulkFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    program = SelectField(_l("Program"), coerce=int, validate_choice=False)
+    program = SelectField(_l("Program"), coerce=coerce_id, validate_choice=False)
     unit = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)

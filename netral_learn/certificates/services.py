@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from ..core.errors import InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import format_date_id, zone_of
 from ..core.jobs import queue_after_commit, run_in_app
 from ..core.pdf import render_pdf
+from ..core.sandbox import BoundedSandbox, TemplateTooHeavy
 from ..core.storage import storage_root, write_new_file
 from ..courses.models import Enrollment, Program
 from ..extensions import db
@@ -36,7 +36,7 @@ from . import numbering
 from .models import Certificate, CertificateCounter, CertificateSettings
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent.parent / "templates" / "certificates" / "default_certificate.html"
-_sandbox = SandboxedEnvironment(autoescape=True)
+_sandbox = BoundedSandbox(autoescape=True)
 
 #: The fields an admin-edited template can use (documented on the template editor page).
 TEMPLATE_FIELDS = {
@@ -216,7 +216,10 @@ def template_source(settings: CertificateSettings) -> str:
 def render_html(source: str, data: dict) -> str:
     """Render an (untrusted) certificate template in Jinja's sandbox from a plain dict."""
     try:
-        return _sandbox.from_string(source).render(**data)
+        return _sandbox.render_bounded(source, data)
+    except TemplateTooHeavy as exc:  # a huge loop or value: refused within its bounds, not a hung worker
+        raise InvalidInput(_l("Templat sertifikat terlalu berat untuk dirender: %(reason)s. Sederhanakan "
+                              "perulangan atau perhitungannya.", reason=str(exc.reason))) from None
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:  # e.g. {{ 1/0 }}
         raise InvalidInput(_l("Templat sertifikat tidak dapat dipakai: %(error)s", error=str(exc))) from None
 

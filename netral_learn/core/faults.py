@@ -27,7 +27,8 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 def _part_of(error: BaseException) -> str | None:
-    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) or (
+    # TimeoutError: no pooled connection came free in time (a burst beyond the pool): "try again".
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)) or (
             isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated):
         return "database"
     if isinstance(error, (RedisConnectionError, RedisTimeout)):

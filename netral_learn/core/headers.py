@@ -23,7 +23,10 @@ def security_headers(config) -> list[tuple[str, str]]:
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ]
     if config["SESSION_COOKIE_SECURE"]:
-        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+        hsts = "max-age=31536000"
+        if config.get("HSTS_INCLUDE_SUBDOMAINS"):
+            hsts += "; includeSubDomains"
+        headers.append(("Strict-Transport-Security", hsts))
     return headers
 
 

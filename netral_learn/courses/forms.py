@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import JENIS_CHOICES, select_choices
 from ..accounts.models import Jenis
+from ..core.ids import coerce_id
 from .authoring import MAX_MINUTES
 
 
@@ -28,7 +29,7 @@ def _title_field(label):
 class CourseForm(FlaskForm):
     """A new course, or a copy of a published version as a new course."""
 
-    instansi = SelectField(_l("Pemilik"), coerce=int, validate_choice=True)
+    instansi = SelectField(_l("Pemilik"), coerce=coerce_id, validate_choice=True)
     title = _title_field(_l("Judul kursus"))
     summary = TextAreaField(_l("Ringkasan"), validators=[Optional(), Length(max=2000)])
 
@@ -75,16 +76,16 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ProgramForm(FlaskForm):
-    instansi = SelectField(_l("Instansi"), coerce=int, validate_choice=True)
+    instansi = SelectField(_l("Instansi"), coerce=coerce_id, validate_choice=True)
     title = _title_field(_l("Judul program"))
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=4000)])
-    version = SelectField(_l("Kursus (versi terbit)"), coerce=int, validate_choice=True)
+    version = SelectField(_l("Kursus (versi terbit)"), coerce=coerce_id, validate_choice=True)
     #: New programs only: copy the quiz settings and the pact of an earlier program (0: none).
-    earlier = SelectField(_l("Salin pengaturan kuis dan pakta dari program"), coerce=int, default=0,
+    earlier = SelectField(_l("Salin pengaturan kuis dan pakta dari program"), coerce=coerce_id, default=0,
                           validate_choice=True)
     starts_on = DateField(_l("Mulai"), validators=[DataRequired(_l("Isi tanggal mulai."))])
     ends_on = DateField(_l("Selesai"), validators=[DataRequired(_l("Isi tanggal selesai."))])
-    targets = SelectMultipleField(_l("Unit sasaran"), coerce=int,
+    targets = SelectMultipleField(_l("Unit sasaran"), coerce=coerce_id,
                                   validators=[DataRequired(_l("Pilih paling sedikit satu unit sasaran."))])
     jenis = CheckboxesField(_l("Jenis pegawai sasaran"),
                             choices=select_choices(c for c in JENIS_CHOICES if c[0]),

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from ..accounts.forms import ActionForm
 from ..accounts.models import Role
 from ..core.scope import requires
+from ..core.redirects import safe_next
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -54,10 +55,7 @@ def set_language(code: str):
     form = ActionForm()
     if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/healthz")

@@ -14,6 +14,7 @@ from flask_login import current_user
 from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role
 from ..core.clock import now_utc
+from ..core.ids import page_number
 from ..core.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
 from ..courses.models import Program
@@ -175,7 +176,7 @@ def _witness_choices(form: ProgramPactForm, candidates) -> None:
 
 def _program_page(program: Program, form: ProgramPactForm, new_form: NewWitnessForm | None = None, error=None,
                   created=None):
-    page = db.paginate(admin.signatures_in_scope(current_user, program), per_page=50, error_out=False, count=True)
+    page = db.paginate(admin.signatures_in_scope(current_user, program), page=page_number(), per_page=50, error_out=False, count=True)
     response = make_response(render_template(
         "pact/admin/program.html", program=program, form=form, new_form=new_form or NewWitnessForm(formdata=None, prefix="new"),
         error=error, created=created, page=page, signed=admin.signature_count(program), labels=STATUS_LABELS))

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..core.ids import coerce_id
 from .templates_admin import MAX_CLAUSES
 
 
@@ -37,7 +38,7 @@ class RevokeForm(FlaskForm):
 class NewTemplateForm(FlaskForm):
     """A new instansi pact template: empty, or a copy of the bundled default's latest text."""
 
-    instansi = SelectField(_l("Instansi"), coerce=int, validate_choice=True)
+    instansi = SelectField(_l("Instansi"), coerce=coerce_id, validate_choice=True)
     title = StringField(_l("Judul pakta"), validators=[Optional(), Length(max=200)])
     copy_default = BooleanField(_l("Mulai dari salinan teks pakta bawaan"), default=True)
 
@@ -62,12 +63,12 @@ class PactVersionForm(FlaskForm):
 class WitnessRowForm(Form):
     """One witness row of ProgramPactForm: an account and what they sign as."""
 
-    person = SelectField(_l("Akun saksi"), coerce=int, validate_choice=True)
+    person = SelectField(_l("Akun saksi"), coerce=coerce_id, validate_choice=True)
     capacity = StringField(_l("Menandatangani sebagai"), validators=[Optional(), Length(max=200)])
 
 
 class ProgramPactForm(FlaskForm):
-    version = SelectField(_l("Versi pakta"), coerce=int, validate_choice=True)
+    version = SelectField(_l("Versi pakta"), coerce=coerce_id, validate_choice=True)
     witnesses = FieldList(FormField(WitnessRowForm), min_entries=1, max_entries=10)
     add_witness = SubmitField(_l("Tambah baris saksi"))
     save = SubmitField(_l("Simpan pengaturan pakta"))

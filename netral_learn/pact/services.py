@@ -112,9 +112,9 @@ def name_matches(typed: str, full_name: str) -> bool:
 new_verify_code = new_code
 
 
-def _reauthenticate(person: Person, password: str) -> None:
+def _reauthenticate(person: Person, password: str, ip: str | None) -> None:
     if not account_services.check_current_password(person, password or ""):
-        account_services.record_failed_password(person)
+        account_services.record_failed_password(person, ip)
         raise WrongPassword(_l("Kata sandi salah. Tanda tangan memerlukan kata sandi akun Anda."))
 
 
@@ -143,7 +143,8 @@ def find_signature(person: Person, program: Program) -> PactSignature | None:
 
 def sign_pact(person: Person, program: Program, request: SignRequest, now: datetime) -> PactSignature:
     """Sign the program's pact: step check, every required clause ticked, name typed as written,
-    password re-entered; then the signed PDF and the audit entry, all in one transaction."""
+    password re-entered; then the signature row and the audit entry, in one transaction (the signed
+    PDF follows, see below)."""
     course_services.require_open(program, local_today(person))
     enrollment = course_services.require_step(person, program, Step.PACT)
     if find_signature(person, program) is not None:
@@ -156,7 +157,7 @@ def sign_pact(person: Person, program: Program, request: SignRequest, now: datet
         raise InvalidInput(_l("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap Anda.",
                               name=person.name))
     drawn = _check_drawn(request.drawn_signature)
-    _reauthenticate(person, request.password)
+    _reauthenticate(person, request.password, request.ip)
     version, witnesses = program_pact(program)
     text = pact.canonical_text()
     signature = PactSignature(
@@ -175,8 +176,11 @@ def sign_pact(person: Person, program: Program, request: SignRequest, now: datet
         _complete(enrollment, now)
     audit.record(person, "pact.sign", f"pact:{signature.id}", program=program.id, text_sha256=signature.text_sha256,
                  ip=signature.ip)
-    if not queue_after_commit(render_job, signature.id):
-        ensure_pdf(signature)
+    # The signed PDF (WeasyPrint + PAdES, the slow part) is never made inside this transaction:
+    # with a queue, a worker makes it after the commit; without one (the embedded default), the
+    # first download or witness makes it (ensure_pdf), so a burst of signatures holds SQLite's
+    # single writer lock only for their rows.
+    queue_after_commit(render_job, signature.id)
     return signature
 
 
@@ -275,7 +279,7 @@ def witness_sign(person: Person, signature_id: int, *, text_sha256: str, typed_n
     ensure_pdf(signature)  # the signer's PDF first: the witness's signature is added to it
     if not name_matches(typed_name, person.name):
         raise InvalidInput(_l("Nama yang diketik tidak sama dengan nama Anda (%(name)s).", name=person.name))
-    _reauthenticate(person, password)
+    _reauthenticate(person, password, ip)
     signature.witness_signatures.append(WitnessSignature(
         witness_id=role.id, text_sha256=text_sha256, typed_name=typed_name.strip()[:200], signed_at=now,
         ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:255] or None))

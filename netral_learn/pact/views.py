@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..core.clock import now_utc
+from ..core.ids import parse_id
 from ..core.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
@@ -18,6 +19,12 @@ from .forms import RevokeForm, SignForm, WitnessForm
 from .models import PactSignature
 
 bp = Blueprint("pact", __name__)
+
+
+def _agreed() -> set[int]:
+    """The clause positions ticked on the signing form (anything else is ignored)."""
+    positions = (parse_id(raw, minimum=0) for raw in request.form.getlist("agree"))
+    return {value for value in positions if value is not None}
 
 
 def _pdf(signature: PactSignature) -> Response:
@@ -40,7 +47,7 @@ def sign(program_id: int):
     error = None
     pact = services.filled_pact(current_user, program, now_utc())
     if form.validate_on_submit():
-        agreed = {int(v) for v in request.form.getlist("agree") if v.isdigit()}
+        agreed = _agreed()
         sign_request = services.SignRequest(agreed, form.typed_name.data, form.password.data,
                                             form.drawn_signature.data or None, request.remote_addr,
                                             request.user_agent.string)
@@ -50,7 +57,7 @@ def sign(program_id: int):
             return redirect(url_for("pact.sign", program_id=program.id))
     witnesses = services.program_pact(program)[1]
     return render_template("pact/sign.html", program=program, pact=pact, form=form, error=error,
-                           witnesses=witnesses, agreed={int(v) for v in request.form.getlist("agree") if v.isdigit()})
+                           witnesses=witnesses, agreed=_agreed())
 
 
 @bp.route("/program/<int:program_id>/pakta.pdf")

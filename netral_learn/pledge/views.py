@@ -17,6 +17,7 @@ from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput
 from ..core.i18n import ZONE_ABBREVIATIONS, format_datetime_zone, zone_of
+from ..core.ids import coerce_id
 from ..core.scope import requires, unit_in_scope
 from ..courses.models import Program
 from ..extensions import db
@@ -26,7 +27,7 @@ bp = Blueprint("pledge", __name__)
 
 
 class EventForm(FlaskForm):
-    program = SelectField(_l("Program"), coerce=int)
+    program = SelectField(_l("Program"), coerce=coerce_id)
     title = StringField(_l("Judul acara"), validators=[DataRequired(_l("Judul acara wajib diisi.")), Length(max=200)],
                         default="Ikrar Netralitas ASN")
     starts_at = DateTimeLocalField(_l("Mulai"), validators=[DataRequired(_l("Isi waktu mulai."))])

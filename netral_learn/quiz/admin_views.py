@@ -17,6 +17,8 @@ from sqlalchemy import select
 from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
 from ..core.errors import InvalidInput, NotAllowed
+from ..core.ids import page_number
+from ..core.redirects import safe_next
 from ..core.scope import requires
 from ..core.storage import StagedUpload
 from ..core.tabular import error_report_csv, reading_of
@@ -72,7 +74,7 @@ def bank_list(course_id: int):
     active = {"active": True, "inactive": False}.get(form.status.data or "active")
     page = db.paginate(bank.questions_query(
         course, tag=tag, kind=form.type.data if form.type.data in grading.KINDS else None, active=active),
-                       per_page=50, error_out=False)
+                       page=page_number(), per_page=50, error_out=False)
     shortfalls = [(p, bank.draw_shortfalls(p)) for p in bank.programs_using(current_user, course)]
     return render_template("quiz/admin/bank.html", **_course_page(
         course, form=form, page=page, action_form=ActionForm(),
@@ -136,8 +138,8 @@ def question_status(course_id: int, question_id: int):
     bank.set_question_active(current_user, question, active)
     db.session.commit()
     flash(_("Soal diaktifkan kembali.") if active else _("Soal dinonaktifkan; tidak akan diundi lagi."), "success")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/admin/")
-                    else url_for("quiz.bank_list", course_id=course.id))
+    return redirect(safe_next(request.form.get("next"), prefix="/admin/")
+                    or url_for("quiz.bank_list", course_id=course.id))
 
 
 # --- import and export ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from ..core.clock import now_utc
+from ..core.ids import parse_id
 from ..courses import services as course_services
 from ..extensions import csrf, db
 from ..accounts.forms import ActionForm
@@ -42,12 +43,13 @@ def _answers_from_form() -> dict[int, list[int]]:
     """Form fields 'q-<attempt question id>' → chosen option ids."""
     answers: dict[int, list[int]] = {}
     for key in request.form:
-        if key.startswith("q-") and key[2:].isdigit():
-            values = [v for v in request.form.getlist(key) if v.isdigit()]
-            answers[int(key[2:])] = [int(v) for v in values]
+        question_id = parse_id(key[2:]) if key.startswith("q-") else None
+        if question_id is not None:
+            answers[question_id] = [v for v in map(parse_id, request.form.getlist(key)) if v is not None]
     for key in request.form.getlist("shown"):  # questions on the page with nothing ticked
-        if key.isdigit():
-            answers.setdefault(int(key), [])
+        question_id = parse_id(key)
+        if question_id is not None:
+            answers.setdefault(question_id, [])
     return answers
 
 

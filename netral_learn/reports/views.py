@@ -13,6 +13,7 @@ from ..core.clock import now_utc
 from ..core.errors import OutOfScope
 from ..core import audit
 from ..core.i18n import format_datetime_zone, local_today
+from ..core.ids import page_number, parse_id
 from ..core.phone import whatsapp_number
 from ..core.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
@@ -34,9 +35,10 @@ def _id_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    found = parse_id(value)
+    if found is None:
         raise OutOfScope()
-    return int(value)
+    return found
 
 
 def _selection():
@@ -143,7 +145,7 @@ def _followup_selection():
 def followup_list():
     """Who has not completed, where they stopped; filtered and paged."""
     program, unit, form, query = _followup_selection()
-    page = followup.page_of(query, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"], program)
+    page = followup.page_of(query, page_number(), current_app.config["PER_PAGE"], program)
     return render_template(
         "reports/followup.html", program=program, unit=unit, form=form, page=page,
         modules=followup.module_count(program), stage_counts=followup.stage_counts(program, unit),

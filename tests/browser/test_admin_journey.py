@@ -143,7 +143,7 @@ def test_wrong_password_is_explained_accessibly(page):
     page.get_by_label("NIP / ID Pegawai").fill("19800101 200501 1 999")  # nobody's
     page.get_by_label("Kata sandi", exact=True).fill("bukan-sandinya")
     page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_role("alert")).to_contain_text("NIP/ID atau kata sandi salah.")
+    expect(page.get_by_role("alert")).to_contain_text("NIP/ID atau kata sandi salah, atau akun sedang dikunci sementara")
     assert_accessible(page)
 
 

@@ -73,6 +73,19 @@ def test_database_outage_gives_the_clear_page_as_html_and_json(app, client, fact
     assert client.get("/").status_code == 200  # the part is back: the same session works again
 
 
+def test_a_pool_timeout_is_the_503_page(app, client, factory, login_as, monkeypatch):
+    """When no pooled connection comes free in time (a burst beyond the pool), is the answer the
+    'try again shortly' 503 page rather than a 500?"""
+    login_as(factory.person(factory.unit()))
+
+    def pool_exhausted(person):
+        raise sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30")
+
+    monkeypatch.setattr(course_services, "programs_for", pool_exhausted)
+    response = client.get("/")
+    assert_clear_503(response.status_code, response.get_data(as_text=True), response.headers)
+
+
 def test_other_errors_stay_a_logged_500(app, client, factory, login_as, monkeypatch):
     """Is a plain bug (or a missing file) still a 500, not disguised as a brief outage?"""
     login_as(factory.person(factory.unit()))
@@ -138,22 +151,26 @@ def test_disk_full_while_rendering_a_certificate(app, client, certified, login_a
     assert len(stored_files(app) - before) == 1
 
 
-def test_disk_full_while_signing_the_pact(app, client, world, login_as, monkeypatch):
-    """Disk full while the signed pact PDF is stored: no signature without its PDF, no file, the
-    step not done; signing again once space returns works."""
+def test_disk_full_while_storing_the_signed_pact_pdf(app, client, world, login_as, monkeypatch):
+    """Disk full while the signed pact PDF is stored (at its first download, outside the signing
+    transaction): a clear 503, no file left behind, the signature kept without a PDF; the download
+    works once space returns."""
     with app.test_request_context():
         pass_quiz(world["learner"].id, world["program"])
     login_as(world["learner"])
     url = f"/program/{world['program']}/pakta"
+    assert client.post(url, data=sign_form()).status_code == 302
     before = stored_files(app)
     monkeypatch.setattr(storage, "_write_fully", disk_full_after(1000))
-    response = client.post(url, data=sign_form())
+    response = client.get(f"{url}.pdf")
     assert_clear_503(response.status_code, response.get_data(as_text=True), response.headers)
-    assert_unsigned(app, before)
-    monkeypatch.undo()
-    assert client.post(url, data=sign_form()).status_code == 302
+    assert stored_files(app) == before
     with app.app_context():
-        assert db.session.query(PactSignature).count() == 1
+        assert db.session.query(PactSignature).one().pdf_path is None
+    monkeypatch.undo()
+    assert client.get(f"{url}.pdf").data.startswith(b"%PDF")
+    with app.app_context():
+        assert db.session.query(PactSignature).one().pdf_path is not None
 
 
 def assert_unsigned(app, files_before: set[Path]) -> None:
@@ -211,19 +228,19 @@ def kill_backends(condition: str, **params) -> int:
 
 @needs_postgres
 def test_connection_killed_mid_signing_leaves_nothing(app, client, world, login_as, monkeypatch):
-    """The database connection dies after the pact PDF is stored but before the commit: a clear
-    page, no signature row, no PDF file; the next attempt signs normally."""
+    """The database connection dies after the signature row is written but before the commit: a
+    clear page, no signature row, no PDF file; the next attempt signs normally."""
     with app.test_request_context():
         pass_quiz(world["learner"].id, world["program"])
     login_as(world["learner"])
-    store = pact_services._store_pdf
+    complete = pact_services._complete
 
-    def store_then_lose_connection(signature, pdf):
-        store(signature, pdf)
+    def complete_then_lose_connection(enrollment, now):
+        complete(enrollment, now)
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         kill_backends("pid = :pid", pid=pid)
 
-    monkeypatch.setattr(pact_services, "_store_pdf", store_then_lose_connection)
+    monkeypatch.setattr(pact_services, "_complete", complete_then_lose_connection)
     url = f"/program/{world['program']}/pakta"
     before = stored_files(app)
     response = client.post(url, data=sign_form())

@@ -72,7 +72,7 @@ def test_bad_signing_attempts_are_refused_with_nothing_written(app, client, worl
             assert db.session.get(Person, world["learner"].id).failed_logins == 1
 
 
-def test_happy_path_signed_pdf_verification_and_tampering(app, client, world, login_as, tmp_path):
+def test_happy_path_signed_pdf_verification_and_tampering(app, client, world, login_as, tmp_path, factory):
     """Does signing store the exact text and its hash, produce a PAdES PDF that pyHanko and
     pdfsig validate, show as genuine on the verification page, and fail once a byte is flipped?"""
     with app.test_request_context():
@@ -93,8 +93,9 @@ def test_happy_path_signed_pdf_verification_and_tampering(app, client, world, lo
         assert audit.verify_chain().ok and any(
             e.action == "pact.sign" for e in db.session.query(audit.AuditEvent))
         code = signature.verify_code
+        assert signature.pdf_path is None  # made at the first download, never inside the signing transaction
     pdf = client.get(f"/program/{world['program']}/pakta.pdf").data
-    assert pdf.startswith(b"%PDF") and document.sha256_hex(pdf) == signature.pdf_sha256
+    assert pdf.startswith(b"%PDF") and document.sha256_hex(pdf) == factory.get(PactSignature, signature.id).pdf_sha256
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Dewi Lestari" in text and code in text
     with app.app_context():
@@ -184,7 +185,8 @@ def test_witnessed_pact_is_incomplete_until_the_last_witness_signs(app, world, f
         db.session.commit()
         assert signature.status == SignatureStatus.AWAITING_WITNESSES
         assert db.session.query(Enrollment).one().pact_signed_at is None
-        first_pdf_hash = signature.pdf_sha256
+        first_pdf_hash = services.ensure_pdf(signature).pdf_sha256  # the signer downloads it first
+        db.session.commit()
         for witness, name in ((bawaslu, "Rahmat Hidayat"), (kepala, "Siti Aminah")):
             witness_person = db.session.get(Person, witness.id)
             assert [s.id for s in services.pending_for_witness(witness_person)] == [signature.id]
