@@ -49,7 +49,7 @@ bench: install
 # Regenerate the hashed lock files from requirements.in / requirements-dev.in (pip-tools); see
 # docs/operations.md, "Upgrading one dependency". LOCK_ARGS="--upgrade-package NAME" moves one.
 LOCK_TOOL := .venv-lock/bin/pip-compile
-LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --no-emit-find-links --no-emit-index-url
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --no-strip-extras --no-emit-find-links --no-emit-index-url
 lock:
 	test -x $(LOCK_TOOL) || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet pip-tools==7.7.0)
 	PIP_FIND_LINKS= $(LOCK_TOOL) $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements.txt requirements.in

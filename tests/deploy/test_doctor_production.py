@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from ..conftest import TEST_SECRET
-from .conftest import needs_postgres, redis_url
+from ..conftest import TEST_SECRET, redis_test_url
+from .conftest import needs_postgres
 from .servers import ROOT, free_port, production_env
 
 
@@ -20,9 +20,9 @@ def _doctor(app, **settings):
 
 
 @needs_postgres
-def test_doctor_is_green_on_the_production_setup(app):
+def test_doctor_is_green_on_the_production_setup(app, redis_test_db):
     """In production mode with PostgreSQL at head, Redis, storage and the signing key: exit 0, all OK?"""
-    code, report = _doctor(app, redis_url=redis_url())
+    code, report = _doctor(app, redis_url=redis_test_url())
     assert code == 0, report
     assert report["ok"] and all(check["ok"] for check in report["checks"])
 
