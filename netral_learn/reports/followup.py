@@ -76,6 +76,8 @@ class FollowupRow:
     #: The latest reminder about this program: when, and by which channel (ReminderChannel value).
     reminded_at: datetime | None = None
     reminded_by: str | None = None
+    #: Never logged in, and the first password on their slip no longer works.
+    first_password_expired: bool = False
 
 
 class Help(enum.StrEnum):
@@ -83,11 +85,13 @@ class Help(enum.StrEnum):
 
     OUT_OF_ATTEMPTS = "percobaan-habis"
     LOCKED = "terkunci"
+    FIRST_PASSWORD_EXPIRED = "sandi-awal-kedaluwarsa"
 
 
 HELP_LABELS = {
     Help.OUT_OF_ATTEMPTS: _l("Percobaan kuis habis"),
     Help.LOCKED: _l("Akun terkunci"),
+    Help.FIRST_PASSWORD_EXPIRED: _l("Kata sandi awal kedaluwarsa"),
 }
 CHANNEL_LABELS = {
     ReminderChannel.WHATSAPP.value: _l("WhatsApp"),
@@ -96,6 +100,7 @@ CHANNEL_LABELS = {
 HELP_ACTIONS = {
     Help.OUT_OF_ATTEMPTS: _l("Beri percobaan tambahan"),
     Help.LOCKED: _l("Buka kunci akun"),
+    Help.FIRST_PASSWORD_EXPIRED: _l("Buat kata sandi awal baru"),
 }
 
 
@@ -148,6 +153,7 @@ def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, 
             .scalar_subquery())
     stage_column = _stage_column(program)
     used, extra, out = _help_columns(program)
+    expired = _first_password_expired(now)
     latest = (select(SentReminder.sent_at, SentReminder.channel)
               .where(SentReminder.program_id == program.id, SentReminder.person_id == Person.id)
               .order_by(SentReminder.sent_at.desc(), SentReminder.id.desc()).limit(1))
@@ -156,7 +162,7 @@ def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, 
         Unit.name, stage_column.label("stage"), func.coalesce(done, 0), Enrollment.quiz_best_score,
         Person.phone, used, extra, Person.locked_until,
         latest.with_only_columns(SentReminder.sent_at).scalar_subquery(),
-        latest.with_only_columns(SentReminder.channel).scalar_subquery(),
+        latest.with_only_columns(SentReminder.channel).scalar_subquery(), expired,
         unit_ids=targeted_unit_ids(program, within=unit),
     ).where(Certificate.id.is_(None)).order_by(Unit.name, Unit.id, Person.name, Person.id)
     if stage is not None:
@@ -164,8 +170,16 @@ def followup_query(program: Program, unit: Unit, *, stage: Stage | None = None, 
     if jenis is not None:
         query = query.where(Person.jenis == jenis)
     if needs_help:
-        query = query.where(or_(out, Person.locked_until > (now or now_utc())))
+        query = query.where(or_(out, Person.locked_until > (now or now_utc()), expired))
     return query
+
+
+def _first_password_expired(now: datetime | None):
+    """SQL: the person still holds a generated first password issued before the expiry cutoff."""
+    from ..accounts.activation import expiry_cutoff
+
+    return and_(Person.initial_password_enc.is_not(None),
+                func.coalesce(Person.initial_password_at, Person.created_at) <= expiry_cutoff(now))
 
 
 def _channel(value) -> str | None:
@@ -177,6 +191,8 @@ def _help(row: FollowupRow, base: int, now: datetime) -> Help | None:
         return Help.OUT_OF_ATTEMPTS
     if row.locked_until is not None and row.locked_until > now:
         return Help.LOCKED
+    if row.first_password_expired:
+        return Help.FIRST_PASSWORD_EXPIRED
     return None
 
 
@@ -184,9 +200,9 @@ def _rows(result, base: int = 0, now: datetime | None = None) -> list[FollowupRo
     now = now or now_utc()
     rows = [FollowupRow(person_id, name, nip, Jenis(jenis), golongan, email, unit_name, Stage(stage), int(done or 0),
                         score, phone, int(used or 0), int(extra or 0), locked, None, reminded_at,
-                        _channel(channel))
+                        _channel(channel), bool(expired))
             for person_id, name, nip, jenis, golongan, email, unit_name, stage, done, score, phone, used, extra, locked,
-            reminded_at, channel in result]
+            reminded_at, channel, expired in result]
     for row in rows:
         row.help = _help(row, base, now)
     return rows

@@ -52,3 +52,24 @@ def test_grant_page_answers_by_scope_and_role(app, world):
     bad = login(app, world["admin"]).post(url, data={"extra": "1", "reason": "x", "seen_extra": "0"},
                                           follow_redirects=True)
     assert "Tuliskan alasan" in bad.get_data(as_text=True)
+
+
+def test_a_first_password_that_expired_is_a_reason_for_help(app, world, factory):
+    """Is someone who never logged in and whose slip's first password expired listed under 'perlu bantuan'
+    with the action to give a new one, while someone with a fresh first password is not?"""
+    from datetime import timedelta
+
+    from netral_learn.accounts import passwords
+
+    with app.test_request_context():
+        stale = factory.person(world["tree"]["a1"], name="Slip Kedaluwarsa", password=None)
+        fresh = factory.person(world["tree"]["a1"], name="Slip Masih Berlaku", password=None)
+        for person, age in ((stale, 20), (fresh, 2)):
+            row = db.session.get(Person, person.id)
+            row.initial_password_enc = passwords.encrypt_initial(passwords.generate_initial_password())
+            row.initial_password_at = clock.now_utc() - timedelta(days=age)
+        db.session.commit()
+    page = login(app, world["operator_a"]).get(
+        f"/laporan/tindak-lanjut?program={world['program']}&bantuan=y").get_data(as_text=True)
+    assert "Slip Kedaluwarsa" in page and "Kata sandi awal kedaluwarsa" in page and "Buat kata sandi awal baru" in page
+    assert "Slip Masih Berlaku" not in page
