@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from ..core import person_page
 from ..core.clock import now_utc
 from ..core.errors import DomainError, InvalidInput
-from ..core.ids import page_number, parse_id
+from ..core.ids import page_number, parse_id, query_id
 from ..core.scope import (
     Action,
     acts_on_person,
@@ -95,7 +95,7 @@ def people():
 
 
 def _person_form(obj: Person | None = None) -> PersonForm:
-    form = PersonForm(obj=obj, unit=obj.unit_id if obj else request.args.get("unit", type=int))
+    form = PersonForm(obj=obj, unit=obj.unit_id if obj else query_id("unit"))
     form.unit.choices = select_choices(unit_options(current_user))
     return form
 

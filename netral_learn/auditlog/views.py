@@ -9,6 +9,7 @@ from ..accounts.forms import select_choices
 from ..accounts.models import Role
 from ..core import audit
 from ..core.i18n import zone_of
+from ..core.ids import page_number
 from ..core.scope import requires
 from ..extensions import db
 from . import anchors, services
@@ -33,7 +34,7 @@ def index():
                  filters={key: str(value) for key, value in filters.items() if value})
     db.session.commit()
     query = services.events_query(current_user, zone=zone, **filters)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = db.paginate(query, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
     entries = services.entry_views(page.items)
     state = anchors.chain_state()
     return render_template("auditlog/index.html", form=form, page=page, entries=entries, state=state, zone=zone)

@@ -14,6 +14,7 @@ from ..accounts.forms import ActionForm, select_choices
 from ..accounts.models import Jenis, Role, Unit
 from ..accounts.people_views import unit_options
 from ..core.i18n import local_today
+from ..core.ids import query_id
 from ..core.markdown import render_markdown
 from ..core.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
@@ -274,7 +275,7 @@ def _program_form(program: Program | None) -> ProgramForm:
                 "version": program.course_version_id, "starts_on": program.starts_on, "ends_on": program.ends_on,
                 "targets": [t.unit_id for t in program.targets], "jenis": sorted(j.value for j in program.jenis_set)}
     elif request.method == "GET":  # a new program, maybe from the next-cycle checklist
-        data = {"version": request.args.get("versi", type=int), "earlier": request.args.get("dari", 0, type=int)}
+        data = {"version": query_id("versi"), "earlier": query_id("dari") or 0}
     form = ProgramForm(data=data)
     versions = programs.usable_versions(current_user)
     if program is not None:

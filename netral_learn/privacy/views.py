@@ -11,6 +11,7 @@ from ..accounts.models import Role
 from ..certificates.settings import get_instansi_for
 from ..core.clock import now_utc
 from ..core.i18n import local_today
+from ..core.ids import query_id
 from ..core.pdf import render_pdf
 from ..core.scope import requires
 from ..core.transactions import attempt
@@ -58,7 +59,7 @@ def _download(body: bytes, mimetype: str, extension: str) -> Response:
 @bp.route("/admin/privasi", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def admin_notice():
-    instansi = get_instansi_for(current_user, request.args.get("instansi", type=int))
+    instansi = get_instansi_for(current_user, query_id("instansi"))
     form = NoticeForm(obj=services.notice_for(instansi.id))
     error = None
     if form.validate_on_submit():

@@ -26,7 +26,7 @@ def documents(app, world):  # noqa: F811 - the imported fixture
     """A signed pact and its certificate, both with their PDFs stored: {code: pdf bytes}."""
     with app.test_request_context():
         sign(world["learner"].id, world["program"])
-        signature = db.session.query(PactSignature).one()
+        signature = pact.ensure_pdf(db.session.query(PactSignature).one())  # made at first download
         certificate = certificates.ensure_pdf(db.session.query(Certificate).one())
         db.session.commit()
         return {signature.verify_code: pact.pdf_bytes(signature),

@@ -98,7 +98,7 @@ def test_admin_sets_the_minimum_on_a_draft_module(ctx, factory, setup):
     assert module.min_reading_seconds == 420 and module.min_reading_minutes == 7
     with pytest.raises(Exception, match="Waktu baca minimum harus antara 0 dan"):
         authoring.update_module(admin, module, "Modul", "Teks.", None, -1)
-    authoring.publish_version(admin, version)
+    authoring.publish_version(admin, version, acknowledge_unreviewed=True)
     draft = authoring.new_draft_from(admin, version)
     assert draft.modules[0].min_reading_seconds == 420
     authoring.update_module(admin, draft.modules[0], "Modul", "Teks.", None, 0)

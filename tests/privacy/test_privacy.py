@@ -12,6 +12,7 @@ from netral_learn.accounts.models import LoginSession, Person, Role
 from netral_learn.core import audit, clock
 from netral_learn.core.audit import AuditEvent
 from netral_learn.extensions import db
+from netral_learn.pact import services as pact_services
 from netral_learn.pact.models import PactSignature
 from netral_learn.privacy import services
 from tests.certificates.test_certificates import sign
@@ -102,7 +103,8 @@ def test_purge_removes_personal_data_and_documents_still_verify(app, world, fact
     verification page shows the same masked name and NIP and the pact PDF still verifies?"""
     with app.test_request_context():
         sign(world["learner"].id, world["program"])
-        signature = db.session.scalars(select(PactSignature)).one()
+        signature = pact_services.ensure_pdf(db.session.scalars(select(PactSignature)).one())
+        db.session.commit()
         code, pdf = signature.verify_code, (app.config["STORAGE_DIR"], signature.pdf_path)
     public = app.test_client()
     before = public.get(f"/verifikasi/{code}").get_data(as_text=True)

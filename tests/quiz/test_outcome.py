@@ -74,7 +74,7 @@ def test_review_setting_is_saved_from_the_admin_form(app, client, world, factory
     assert "percobaan terakhir yang tidak lulus" in page.get_data(as_text=True)
     form = {"question_count": "6", "pass_mark": "70", "max_attempts": "2", "time_limit_minutes": "10",
             "cooldown_minutes": "0", "grace_seconds": "30", "review_mode": "after_pass",
-            "review_after_last_attempt": "y"}
+            "review_after_last_attempt": "y", "min_per_tag": "0", "max_extra_attempts": "3"}
     assert client.post(url, data=form).status_code == 302
     with app.app_context():
         assert db.session.get(QuizSettings, world["program"]).review_after_last_attempt is True
