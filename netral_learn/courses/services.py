@@ -185,9 +185,8 @@ def open_module(person: Person, program: Program, position: int, today: date) ->
     if not progress.module_unlocked(journey_state(program, enrollment), position):
         raise StepLocked(_l("Modul ini belum terbuka. Selesaikan modul sebelumnya terlebih dahulu."))
     if _progress_row(enrollment, module) is None:
-        db.session.add(ModuleProgress(enrollment_id=enrollment.id, module_id=module.id))
+        enrollment.progress.append(ModuleProgress(module_id=module.id))  # in the loaded collection: no reload
         db.session.flush()
-        db.session.refresh(enrollment)
     return module, enrollment
 
 
@@ -204,9 +203,7 @@ def complete_module(person: Person, program: Program, position: int, today: date
     if row is None or not progress.module_unlocked(journey_state(program, enrollment), position):
         raise StepLocked(_l("Buka dan baca modul ini sampai selesai sebelum menandainya selesai."))
     if row.completed_at is None:
-        row.completed_at = now_utc()
-        db.session.flush()
-        db.session.refresh(enrollment)
+        row.completed_at = now_utc()  # the row of the loaded collection: the state below sees it
         if journey_state(program, enrollment).modules_done and enrollment.modules_completed_at is None:
             enrollment.modules_completed_at = now_utc()
     db.session.flush()

@@ -66,11 +66,12 @@ def complete(program_id: int, number: int):
         abort(400)
     program = services.get_program_for(current_user, program_id)
     enrollment = services.complete_module(current_user, program, number - 1, local_today(current_user))
+    if number < services.journey_state(program, enrollment).module_count:  # before the commit expires them
+        target = url_for("courses.module", program_id=program.id, number=number + 1)
+    else:
+        target = url_for("courses.program", program_id=program.id)
     db.session.commit()
-    state = services.journey_state(program, enrollment)
-    if number < state.module_count:
-        return redirect(url_for("courses.module", program_id=program.id, number=number + 1))
-    return redirect(url_for("courses.program", program_id=program.id))
+    return redirect(target)
 
 
 @bp.route("/lampiran/<int:attachment_id>/<path:filename>")
