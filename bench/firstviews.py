@@ -126,5 +126,6 @@ def _profile(label: str, tree: Path, env: dict, program_id: int, modules: int, p
         f"in-process, per module GET ({figures['views']} views): wall {figures['wall_ms']:.1f} ms = SQL "
         f"{figures['sql_ms']:.1f} ms ({figures['statements']:.1f} statements) + template {figures['template_ms']:.1f} "
         f"ms + commit {figures['commit_ms']:.1f} ms + the rest {figures['rest_ms']:.1f} ms (login check, hooks, "
-        f"Flask); the 'done' POST: {figures['done_cpu_ms']:.1f} ms CPU")
+        f"Flask); the 'done' POST: {figures['done_cpu_ms']:.1f} ms CPU; login copy hit rate "
+        f"{figures['login_hit_rate']:.0%} of the walks' requests")
 
