@@ -93,7 +93,7 @@ def programs_for(person: Person) -> list[Program]:
 #: course version and modules, without their texts), with the program rather than one lazy load
 #: after another.
 _LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit),
-                    joinedload(Program.course_version).selectinload(CourseVersion.modules))
+                    joinedload(Program.course_version).joinedload(CourseVersion.modules))
 
 
 def get_program_for(person: Person, program_id: int) -> Program:
