@@ -1,7 +1,8 @@
 """``python -m bench [--only SCENARIO] [options]``: run the benchmarks, print one table.
 
 Scenarios: roster, uploads (hostile XLSX refused), login, certificates, reports (SQLite, and PostgreSQL when BENCH_DATABASE_URL
-is set); quizstart and journey (gunicorn + PostgreSQL + Redis); startcost (one quiz start's CPU
+is set); quizstart, journey and firstviews (gunicorn + PostgreSQL + Redis; BENCH_APP_TREE serves
+another checkout's code, BENCH_OLD_TREE puts an older checkout beside this one in firstviews); startcost (one quiz start's CPU
 and SQL in-process, PostgreSQL + Redis); slowlink (first loads over an emulated 3G link in
 Chromium); sqliteburst (`make run` under 50 signatures + 50 submits at once); backup (create,
 verify, restore of 100,000 people); faults (restarts PostgreSQL: only
@@ -15,7 +16,7 @@ import sys
 
 from netral_learn.accounts.roster import MAX_ROWS
 
-from . import (backup, certificates, journey, load, login, quizstart, reports, roster_import, slow_link,
+from . import (backup, certificates, firstviews, journey, load, login, quizstart, reports, roster_import, slow_link,
                sqliteburst, startcost, uploads)
 from . import faults
 from .harness import databases
@@ -29,6 +30,8 @@ SCENARIOS = {
     "reports": lambda args, dbs: reports.run(dbs, args.report_people),
     "quizstart": lambda args, dbs: quizstart.run(dbs, quizstart.Options(args.people, think=args.think)),
     "startcost": lambda args, dbs: startcost.run(dbs),
+    "firstviews": lambda args, dbs: firstviews.run(dbs, firstviews.Options(args.first_people,
+                                                                           concurrency=args.first_concurrency)),
     "journey": lambda args, dbs: journey.run(dbs, journey.Options(args.people, args.rate, args.pause,
                                                                            concurrency=args.concurrency,
                                                                            seconds=args.seconds)),

@@ -40,7 +40,6 @@ from .load_client import throughput
 from .table import Measurement
 
 TARGETS = {"quiz submit (POST)": Target(100, "p95 < 100 ms")}
-RATIO_TARGET = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,9 @@ def _page_vs_hello(site, server, logs: Path, options: Options) -> list[Measureme
                     f"{ok} ok, {errors} errors; {detail}"),
         Measurement("bare Flask hello, same server", "–", f"{yield_hello:,.0f} req/s",
                     f"{hello_ok} ok, {hello_errors} errors"),
-        Measurement("learner page ÷ hello", "PostgreSQL", f"{ratio:.2f}", "requests/s ratio",
-                    f"≥ {RATIO_TARGET}", ratio >= RATIO_TARGET and not errors and not hello_errors),
+        Measurement("learner page ÷ hello", "PostgreSQL", f"{ratio:.2f}",
+                    "requests/s ratio of the same page reloaded back to back (no target: people read each "
+                    "module once, see the firstviews scenario)"),
         *(Measurement(f"for reference: this app's {name} ÷ hello", "PostgreSQL",
                       f"{rate / yield_hello if yield_hello else 0:.2f}", f"{rate:,.0f} req/s; {detail}")
           for name, rate, detail in floors),

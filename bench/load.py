@@ -182,14 +182,21 @@ class Server:
         return found
 
 
+#: The tree whose code gunicorn serves: this one, or BENCH_APP_TREE (a worktree of another commit,
+#: to measure old and new code with the same scenario).
+APP_TREE = Path(os.environ.get("BENCH_APP_TREE") or ROOT)
+
+
 @contextmanager
-def gunicorn(target: str, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
-    """``gunicorn -c gunicorn.conf.py <target>`` on a free port, its access log kept for reading."""
+def gunicorn(target: str, env: dict[str, str], log_dir: Path, root: Path | None = None) -> Iterator[Server]:
+    """``gunicorn -c gunicorn.conf.py <target>`` from ``root`` (default APP_TREE) on a free port, its
+    access log kept for reading."""
+    root = root or (APP_TREE if target.startswith("app:") else ROOT)
     port = _free_port()
     log_path = log_dir / f"access-{port}.log"
     full_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "SITE_URL": f"http://127.0.0.1:{port}"}
     with open(log_path, "w") as log, open(log_dir / f"error-{port}.log", "w") as errors:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target], cwd=root,
                                    env=full_env, stdout=log, stderr=errors)
         server = Server(f"http://127.0.0.1:{port}", log_path, process)
         try:
@@ -207,7 +214,7 @@ def job_worker(env: dict[str, str], log_dir: Path) -> Iterator[subprocess.Popen]
     full_env = {**os.environ, **env}
     with open(log_dir / "worker.log", "w") as log:
         process = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "app", "worker"],
-                                   cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+                                   cwd=APP_TREE, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield process
         finally:
@@ -391,5 +398,9 @@ def add_arguments(parser, positive) -> None:
                         help="journey: seconds a person stays on each page, ±50%% (default 3)")
     parser.add_argument("--think", type=float, default=10.0,
                         help="quizstart: seconds a person takes per question, ±50%% (default 10)")
+    parser.add_argument("--first-people", type=positive, default=120,
+                        help="firstviews: people walking the modules, per code version (default 120)")
+    parser.add_argument("--first-concurrency", type=positive, default=20,
+                        help="firstviews: people walking at the same time (default 20)")
     parser.add_argument("--seconds", type=float, default=15.0,
                         help="journey: measured seconds per server in the page-vs-hello test (default 15)")

@@ -101,7 +101,7 @@ def programs_for(person: Person) -> list[Program]:
 #: course version and modules, without their texts), with the program rather than one lazy load
 #: after another.
 _LEARNER_PROGRAM = (joinedload(Program.targets).joinedload(ProgramTarget.unit),
-                    joinedload(Program.course_version).selectinload(CourseVersion.modules))
+                    joinedload(Program.course_version).joinedload(CourseVersion.modules))
 
 
 def get_program_for(person: Person, program_id: int) -> Program:
@@ -195,9 +195,8 @@ def open_module(person: Person, program: Program, position: int, today: date) ->
     if not progress.module_unlocked(journey_state(program, enrollment), position):
         raise StepLocked(_l("Modul ini belum terbuka. Selesaikan modul sebelumnya terlebih dahulu."))
     if _progress_row(enrollment, module) is None:
-        db.session.add(ModuleProgress(enrollment_id=enrollment.id, module_id=module.id))
+        enrollment.progress.append(ModuleProgress(module_id=module.id))  # in the loaded collection: no reload
         db.session.flush()
-        db.session.refresh(enrollment)
     return module, enrollment
 
 
@@ -220,9 +219,7 @@ def complete_module(person: Person, program: Program, position: int, today: date
                 "Modul ini perlu dibaca sekurang-kurangnya %(minimum)s. Sisa waktu baca: %(left)s; setelah itu "
                 "tekan lagi \u201cSaya sudah membaca modul ini\u201d.",
                 minimum=format_duration(module.min_reading_seconds), left=format_duration(wait.seconds_left)))
-        row.completed_at = now_utc()
-        db.session.flush()
-        db.session.refresh(enrollment)
+        row.completed_at = now_utc()  # the row of the loaded collection: the state below sees it
         if journey_state(program, enrollment).modules_done and enrollment.modules_completed_at is None:
             enrollment.modules_completed_at = now_utc()
     db.session.flush()

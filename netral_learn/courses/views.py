@@ -74,11 +74,12 @@ def complete(program_id: int, number: int):
     except services.ReadingTooShort as refused:  # back to the page, which shows the time left
         flash(str(refused.message), "error")
         return redirect(url_for("courses.module", program_id=program.id, number=number, _anchor="akhir"))
+    if number < services.journey_state(program, enrollment).module_count:  # before the commit expires them
+        target = url_for("courses.module", program_id=program.id, number=number + 1)
+    else:
+        target = url_for("courses.program", program_id=program.id)
     db.session.commit()
-    state = services.journey_state(program, enrollment)
-    if number < state.module_count:
-        return redirect(url_for("courses.module", program_id=program.id, number=number + 1))
-    return redirect(url_for("courses.program", program_id=program.id))
+    return redirect(target)
 
 
 @bp.route("/lampiran/<int:attachment_id>/<path:filename>")

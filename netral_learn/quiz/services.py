@@ -36,6 +36,7 @@ from .models import (
     AttemptQuestion,
     AttemptStatus,
     Question,
+    QuestionOption,
     QuizSettings,
     ReviewMode,
 )
@@ -84,25 +85,26 @@ class Bank:
 
 
 def bank_of(course_id: int) -> Bank:
-    """The bank for drawing and freezing: the active questions with their options (two queries)."""
-    rows = db.session.scalars(select(Question).where(Question.course_id == course_id, Question.active.is_(True))
-                              .options(selectinload(Question.options)).order_by(Question.id)).all()
+    """The bank for drawing and freezing: the active questions with their options, read as plain
+    rows in one statement (no ORM objects: a bank has hundreds of options, and every 'Mulai' reads it)."""
+    rows = db.session.execute(
+        select(Question.id, Question.type, Question.text, Question.tag, Question.explanation, Question.basis,
+               QuestionOption.id, QuestionOption.text, QuestionOption.is_correct)
+        .join(QuestionOption, QuestionOption.question_id == Question.id)
+        .where(Question.course_id == course_id, Question.active.is_(True))
+        .order_by(Question.id, QuestionOption.position))
     by_tag: dict[str, list[int]] = defaultdict(list)
-    for question in rows:
-        by_tag[question.tag or ""].append(question.id)
-    return Bank(dict(by_tag), {q.id: _frozen(q) for q in rows})
-
-
-def _frozen(question: Question) -> dict:
-    return {
-        "type": question.type.value,
-        "text": question.text,
-        "tag": question.tag,
-        "explanation": question.explanation,
-        "basis": question.basis,
-        "options": [{"id": o.id, "text": o.text} for o in question.options],
-        "correct": [o.id for o in question.options if o.is_correct],
-    }
+    questions: dict[int, dict] = {}
+    for question_id, kind, text, tag, explanation, basis, option_id, option_text, correct in rows:
+        frozen = questions.get(question_id)
+        if frozen is None:
+            by_tag[tag or ""].append(question_id)
+            frozen = questions[question_id] = {"type": kind.value, "text": text, "tag": tag, "explanation": explanation,
+                                               "basis": basis, "options": [], "correct": []}
+        frozen["options"].append({"id": option_id, "text": option_text})
+        if correct:
+            frozen["correct"].append(option_id)
+    return Bank(dict(by_tag), questions)
 
 
 # --- reading attempts ----------------------------------------------------------------------

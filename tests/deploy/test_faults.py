@@ -58,7 +58,7 @@ def test_database_outage_gives_the_clear_page_as_html_and_json(app, client, fact
     person get a 503 page in Indonesian with Retry-After (JSON for /api/), and a log line?"""
     login_as(factory.person(factory.unit()))
 
-    def lost(token):
+    def lost(token, person_id=None):
         raise sa_exc.OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
 
     monkeypatch.setattr(account_services, "load_session", lost)
