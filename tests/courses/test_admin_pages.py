@@ -291,6 +291,9 @@ def test_next_cycle_copy_brings_the_bank_shows_a_checklist_and_carries_settings(
         "copy-instansi": world["tree"]["root"].id, "copy-title": "Netralitas Pemilu 2029"}), "versi")
     page = " ".join(admin.get(f"/admin/kursus/versi/{copy_id}").get_data(as_text=True).split())
     assert "Daftar periksa membuka siklus" in page and "6 soal aktif" in page
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<section" not in title and "Daftar periksa" not in title  # the checklist is in the page, once
+    assert page.count("Daftar periksa membuka siklus") == 1
     with app.app_context():
         course_id = db.session.get(CourseVersion, copy_id).course_id
         assert db.session.scalar(select(db.func.count(Question.id)).where(Question.course_id == course_id)) == 6
