@@ -30,7 +30,7 @@ from ..courses.models import Enrollment, Program
 from ..extensions import db
 from ..pact.document import qr_data_uri, sha256_hex
 from ..pact.services import mask_name, mask_nip
-from ..verify.registry import canonical_code
+from ..verify.registry import UploadCheck, canonical_code, starts_with_file
 from ..verify.registry import new_code as new_verify_code
 from . import numbering
 from .models import Certificate, CertificateCounter, CertificateSettings
@@ -292,12 +292,13 @@ def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.verify_code == canonical)) if canonical else None
 
 
-def check_upload(certificate: Certificate, data: bytes) -> dict:
+def check_upload(certificate: Certificate, data: bytes) -> UploadCheck:
+    """Is this the current file, one replaced by a re-issue, or the current file with changes appended?"""
     digest = sha256_hex(data)
-    return {"matches_current": digest == certificate.pdf_sha256,
-            "matches_earlier": digest in (certificate.previous_hashes or []),
-            "genuine": digest == certificate.pdf_sha256 and certificate.revoked_at is None,
-            "signatures": None}
+    current = digest == certificate.pdf_sha256
+    appended = not current and certificate.pdf_path is not None and starts_with_file(data, pdf_path(certificate))
+    return UploadCheck(matches_current=current, matches_earlier=digest in (certificate.previous_hashes or []),
+                       appended=appended)
 
 
 def masked_facts(certificate: Certificate) -> list[tuple[str, str]]:

@@ -34,11 +34,28 @@ def _own_certificate(program_id: int) -> tuple:
     return program, certificate
 
 
+class _Revoked(Exception):
+    """The owner asked for the file of a revoked certificate: answered with a page that says so."""
+
+    def __init__(self, program, certificate):
+        super().__init__()
+        self.program, self.certificate = program, certificate
+
+
+@bp.errorhandler(_Revoked)
+def _revoked_page(error: _Revoked):
+    certificate = error.certificate
+    return render_template("errors/revoked.html", kind=_("Sertifikat"), revoked_at=certificate.revoked_at,
+                           reason=certificate.revoked_reason, code=certificate.verify_code,
+                           back_url=url_for("certificates.mine", program_id=error.program.id),
+                           back_label=_("Sertifikat")), 410
+
+
 def _own_valid_certificate(program_id: int) -> Certificate:
-    """The owner's certificate for their program; 410 once it is revoked."""
-    _, certificate = _own_certificate(program_id)
+    """The owner's certificate for their program; once it is revoked, a 410 page that says so."""
+    program, certificate = _own_certificate(program_id)
     if certificate.revoked_at is not None:
-        abort(410)
+        raise _Revoked(program, certificate)
     return certificate
 
 

@@ -29,7 +29,7 @@ from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
 from ..courses.progress import Step
 from ..extensions import db
-from ..verify.registry import canonical_code, new_code
+from ..verify.registry import UploadCheck, canonical_code, new_code, starts_with_file
 from . import document
 from .models import (
     PactSignature,
@@ -330,13 +330,15 @@ def find_by_code(code: str) -> PactSignature | None:
     return db.session.scalar(select(PactSignature).where(PactSignature.verify_code == canonical)) if canonical else None
 
 
-def check_uploaded_pdf(signature: PactSignature, data: bytes) -> dict:
-    """Do these bytes match the stored PDF (or an earlier revision), and do its signatures validate?"""
+def check_uploaded_pdf(signature: PactSignature, data: bytes) -> UploadCheck:
+    """Do these bytes match the stored PDF (or an earlier revision), do its signatures validate, and
+    was anything appended after signing (pyHanko's coverage and modification analysis, and the
+    stored file found as the upload's beginning)?"""
     digest = document.sha256_hex(data)
     pdf_check = document.check_pdf_signatures(data)
-    return {
-        "matches_current": digest == signature.pdf_sha256,
-        "matches_earlier": digest in (signature.pdf_history or []),
-        "signatures": pdf_check,
-        "genuine": digest == signature.pdf_sha256 and pdf_check.all_valid,
-    }
+    current = digest == signature.pdf_sha256
+    appended = not current and (
+        (pdf_check.all_valid and pdf_check.changed_after_signing)
+        or (signature.pdf_path is not None and starts_with_file(data, storage_root() / signature.pdf_path)))
+    return UploadCheck(matches_current=current, matches_earlier=digest in (signature.pdf_history or []),
+                       appended=appended, signatures=pdf_check)

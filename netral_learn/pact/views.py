@@ -59,6 +59,11 @@ def my_pdf(program_id: int):
     signature = services.find_signature(current_user, program)
     if signature is None:
         abort(404)
+    if signature.revoked_at is not None:  # the holder gets a page that says so, not a file or an error
+        return render_template("errors/revoked.html", kind=_("Pakta integritas"), revoked_at=signature.revoked_at,
+                               reason=signature.revoked_reason, code=signature.verify_code,
+                               back_url=url_for("pact.sign", program_id=program.id),
+                               back_label=_("Pakta Integritas")), 410
     return _pdf(signature)
 
 
