@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from ..core.clock import now_utc
 from ..extensions import db
-from ..pact.services import COMPLETION_HOOKS
+from ..pact.services import COMPLETION_HOOKS, REVOCATION_HOOKS
 from ..verify.registry import LOOKUPS
 from . import services
 from .verification import lookup_certificate
@@ -27,5 +27,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     if services.issue_certificate not in COMPLETION_HOOKS:
         COMPLETION_HOOKS.append(services.issue_certificate)
+    if services.revoke_for_pact not in REVOCATION_HOOKS:
+        REVOCATION_HOOKS.append(services.revoke_for_pact)
     if lookup_certificate not in LOOKUPS:
         LOOKUPS.append(lookup_certificate)

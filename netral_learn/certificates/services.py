@@ -273,6 +273,18 @@ def revoke(actor: Person, certificate: Certificate, reason: str, now: datetime) 
     return certificate
 
 
+def revoke_for_pact(actor: Person, signature, reason: str, now: datetime) -> Certificate | None:
+    """A revoked pact takes its certificate with it, with the same reason (hook of pact.services.revoke)."""
+    certificate = find_certificate(signature.person_id, signature.program_id)
+    if certificate is None or certificate.revoked_at is not None:
+        return certificate
+    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by_id = now, reason, actor.id
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", f"certificate:{certificate.id}", reason=reason,
+                 pact=signature.id)
+    return certificate
+
+
 def get_certificate_for_staff(actor: Person, certificate_id: int) -> Certificate:
     from ..core.scope import get_person
 

@@ -296,8 +296,11 @@ def witness_sign(person: Person, signature_id: int, *, text_sha256: str, typed_n
 
 # --- admin ---------------------------------------------------------------------------------
 
-def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime) -> PactSignature:
-    """Revoke a signature with a reason (audit-logged); verification then says so."""
+def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime, *,
+           certificate_too: bool = True) -> PactSignature:
+    """Revoke a signature with a reason (audit-logged); verification then says so. The person's
+    certificate for the program is revoked with the same reason unless the admin explicitly keeps
+    it (``certificate_too=False``, recorded in the audit entry): a certificate rests on the pact."""
     if actor.rank < ROLE_RANK[Role.ADMIN]:
         raise NotAllowed()
     reason = " ".join((reason or "").split())
@@ -308,8 +311,15 @@ def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime) 
     signature.status = SignatureStatus.REVOKED
     signature.revoked_at, signature.revoked_reason, signature.revoked_by_id = now, reason, actor.id
     db.session.flush()
-    audit.record(actor, "pact.revoke", f"pact:{signature.id}", reason=reason)
+    audit.record(actor, "pact.revoke", f"pact:{signature.id}", reason=reason, certificate_too=certificate_too)
+    if certificate_too:
+        for hook in REVOCATION_HOOKS:
+            hook(actor, signature, reason, now)
     return signature
+
+
+#: Called when a pact is revoked (the certificates feature revokes the certificate resting on it).
+REVOCATION_HOOKS: list = []
 
 
 # --- verification --------------------------------------------------------------------------

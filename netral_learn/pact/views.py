@@ -13,7 +13,7 @@ from ..courses import services as course_services
 from ..courses.progress import Step
 from ..extensions import db
 from . import services
-from .forms import RevokeForm, SignForm, WitnessForm
+from .forms import PactRevokeForm, SignForm, WitnessForm
 from .models import PactSignature
 
 bp = Blueprint("pact", __name__)
@@ -84,12 +84,15 @@ def revoke(signature_id: int):
     if signature is None:
         abort(404)
     person = get_person(current_user, signature.person_id)
-    form = RevokeForm()
+    form = PactRevokeForm()
     error = None
     if form.validate_on_submit():
-        _revoked, error = attempt(lambda: services.revoke(current_user, signature, form.reason.data, now_utc()))
+        _revoked, error = attempt(lambda: services.revoke(current_user, signature, form.reason.data, now_utc(),
+                                                          certificate_too=form.certificate_too))
         if error is None:
-            flash(_("Pakta dicabut. Halaman verifikasi kini menyatakannya dicabut."), "success")
+            flash(_("Pakta dan sertifikatnya dicabut. Halaman verifikasi kini menyatakannya dicabut.")
+                  if form.certificate_too else
+                  _("Pakta dicabut; sertifikat tetap berlaku sesuai pilihan Anda."), "success")
             return redirect(url_for("accounts.person_detail", person_id=person.id))
     return render_template("pact/revoke.html", signature=signature, person=person, form=form, error=error)
 
