@@ -22,6 +22,7 @@ import pytest
 
 from netral_learn.accounts.models import Person, Role
 from netral_learn.api import services as api_services
+from netral_learn.certificates import credential
 from netral_learn.certificates.models import Certificate
 from netral_learn.core import clock
 from netral_learn.core.storage import storage_root
@@ -88,9 +89,10 @@ MATRIX: dict[str, tuple] = {
     "certificates.bulk_zip": row("GET", "/admin/sertifikat/unduh.zip?program={program}",
                                    "302 403 302 302 302", "302 404"),
     "certificates.jwks": row("GET", "/.well-known/jwks.json", "200 200 200 200 200", "200 200"),
+    "certificates.credential_key": row("GET", "/kredensial/kunci/{thumbprint}", "200 200 200 200 200", "200 200"),
+    "certificates.status_list_credential": row("GET", "/kredensial/status/{instansi}", "200 200 200 200 200",
+                                               "200 200"),
     "certificates.mine": row("GET", "/program/{program}/sertifikat", "302 403 403 403 403", "403 404"),
-    "certificates.my_credential_json": row("GET", "/program/{program}/sertifikat/kredensial.json",
-                                             "302 403 403 403 403", "403 404"),
     "certificates.my_credential_jwt": row("GET", "/program/{program}/sertifikat/kredensial.jwt",
                                             "302 403 403 403 403", "403 404"),
     "certificates.my_pdf": row("GET", "/program/{program}/sertifikat.pdf", "302 403 403 403 403", "403 404"),
@@ -229,7 +231,8 @@ def world(app, factory):
             "attempt": attempt.id, "person": target.id, "unit": tree["a1"].id, "unit_a": tree["a"].id,
             "pact_version": pact_version, "certificate": certificate.id, "verify_code": certificate.verify_code,
             "signature": db.session.scalars(db.select(PactSignature.id)).one(), "attachment": attachment.id,
-            "api_client": client.id, "pledge": event.code,
+            "api_client": client.id, "pledge": event.code, "instansi": tree["root"].id,
+            "thumbprint": credential.thumbprint(),
         }
     return {"people": people, "ids": ids, "token": token}
 
