@@ -138,6 +138,7 @@ MATRIX: dict[str, tuple] = {
                                        "302 403 403 403 403", "403 403"),
     "pact.my_pdf": row("GET", "/program/{program}/pakta.pdf", "302 404 404 404 404", "404 404"),
     "pact.revoke": row("GET", "/admin/pakta/{signature}/cabut", "302 403 403 200 200", "403 404"),
+    "pact.reopen": row("GET", "/admin/pakta/{signature}/buka-ulang", "302 403 403 200 200", "403 404"),
     "pact.sign": row("GET", "/program/{program}/pakta", "302 403 403 403 403", "403 404"),
     "pact.staff_pdf": row("GET", "/admin/pakta/{signature}.pdf", "302 403 200 200 200", "404 404"),
     "pact.witness_list": row("GET", "/saksi", "302 403 403 403 403", "403 403"),

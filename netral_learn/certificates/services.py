@@ -82,14 +82,22 @@ def _take_number(instansi_id: int, year: int) -> int:
 
 
 def find_certificate(person_id: int, program_id: int) -> Certificate | None:
+    """The person's certificate for the program: the valid one, else the newest revoked one."""
     return db.session.scalar(select(Certificate).where(Certificate.person_id == person_id,
-                                                       Certificate.program_id == program_id))
+                                                       Certificate.program_id == program_id)
+                             .order_by(Certificate.revoked_at.is_not(None), Certificate.id.desc()).limit(1))
+
+
+def _kept(existing: Certificate | None, enrollment: Enrollment) -> bool:
+    """Does ``existing`` answer for this enrollment? A valid one always; a revoked one until the person
+    signs again after an admin reopened the pact (the enrollment is then no longer completed)."""
+    return existing is not None and (existing.revoked_at is None or enrollment.completed_at is not None)
 
 
 def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
-    """Issue the certificate for a completed enrollment, exactly once."""
+    """Issue the certificate for a completed enrollment, exactly once (once more after a reopened pact)."""
     existing = find_certificate(enrollment.person_id, enrollment.program_id)
-    if existing is not None:
+    if _kept(existing, enrollment):
         return existing
     program = db.session.get(Program, enrollment.program_id)
     settings = settings_for(program.instansi_id)
@@ -105,7 +113,7 @@ def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
             db.session.add(certificate)
     except IntegrityError:
         existing = find_certificate(enrollment.person_id, enrollment.program_id)
-        if existing is None:
+        if existing is None or existing.revoked_at is not None:
             raise
         return existing
     if enrollment.completed_at is None:

@@ -137,8 +137,11 @@ class SignRequest:
 
 
 def find_signature(person: Person, program: Program) -> PactSignature | None:
+    """The person's signature of the program's pact that still counts (a revoked one reopened by an
+    admin does not: the person signs again)."""
     return db.session.scalar(select(PactSignature).where(PactSignature.program_id == program.id,
-                                                         PactSignature.person_id == person.id))
+                                                         PactSignature.person_id == person.id,
+                                                         PactSignature.reopened_at.is_(None)))
 
 
 def sign_pact(person: Person, program: Program, request: SignRequest, now: datetime) -> PactSignature:
@@ -315,6 +318,27 @@ def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime, 
     if certificate_too:
         for hook in REVOCATION_HOOKS:
             hook(actor, signature, reason, now)
+    return signature
+
+
+def reopen(actor: Person, signature: PactSignature, now: datetime) -> PactSignature:
+    """After a revocation, let the person sign the pact again: the revoked signature stays (its code
+    still verifies as revoked) but no longer counts, and the enrollment is back at the pact step."""
+    if actor.rank < ROLE_RANK[Role.ADMIN]:
+        raise NotAllowed()
+    if signature.status != SignatureStatus.REVOKED:
+        raise InvalidInput(_l("Hanya pakta yang sudah dicabut yang dapat dibuka untuk ditandatangani ulang."))
+    if signature.reopened_at is not None:
+        raise InvalidInput(_l("Penandatanganan pakta ini sudah dibuka ulang."))
+    signature.reopened_at = now
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.program_id == signature.program_id,
+                                                            Enrollment.person_id == signature.person_id))
+    if enrollment is not None:
+        enrollment.pact_signed_at = None
+        enrollment.completed_at = None
+    db.session.flush()
+    audit.record(actor, "pact.reopen", f"pact:{signature.id}", person=signature.person_id,
+                 program=signature.program_id)
     return signature
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.forms import ActionForm
 from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.scope import get_person, requires
@@ -95,6 +96,25 @@ def revoke(signature_id: int):
                   _("Pakta dicabut; sertifikat tetap berlaku sesuai pilihan Anda."), "success")
             return redirect(url_for("accounts.person_detail", person_id=person.id))
     return render_template("pact/revoke.html", signature=signature, person=person, form=form, error=error)
+
+
+@bp.route("/admin/pakta/<int:signature_id>/buka-ulang", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def reopen(signature_id: int):
+    """After a revocation: let the person sign the pact again (the revoked one keeps its code and record)."""
+    signature = db.session.get(PactSignature, signature_id)
+    if signature is None:
+        abort(404)
+    person = get_person(current_user, signature.person_id)
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        _reopened, error = attempt(lambda: services.reopen(current_user, signature, now_utc()))
+        if error is None:
+            flash(_("Penandatanganan dibuka ulang: %(name)s dapat menandatangani pakta lagi.", name=person.name),
+                  "success")
+            return redirect(url_for("pact.admin_program_pact", program_id=signature.program_id))
+    return render_template("pact/reopen.html", signature=signature, person=person, form=form, error=error)
 
 
 @bp.route("/saksi")

@@ -68,3 +68,40 @@ def test_the_admin_may_explicitly_keep_the_certificate(app, world, signed, login
         event = db.session.query(audit.AuditEvent).filter_by(action="pact.revoke").one()
         assert '"certificate_too":false' in event.details and db.session.query(audit.AuditEvent).filter_by(
             action="certificate.revoke").count() == 0
+
+
+def test_an_admin_reopens_signing_and_the_person_completes_again(app, world, signed, login_as, client):
+    """After a pact revocation, can an admin reopen signing (audited), so the person is back at the pact
+    step, signs a new pact, gets a new valid certificate and counts as completed again, while the old
+    code still verifies as revoked?"""
+    login_as(signed["admin"])
+    client.post(f"/admin/pakta/{signed['signature']}/cabut", data={"reason": "Data identitas keliru"})
+    assert "Buka ulang penandatanganan" in client.get(f"/admin/pakta/{signed['signature']}/buka-ulang").get_data(
+        as_text=True)
+    assert client.post(f"/admin/pakta/{signed['signature']}/buka-ulang").status_code == 302
+    with app.test_request_context():
+        old = db.session.get(services.PactSignature, signed["signature"])
+        old_code = old.verify_code
+        assert old.reopened_at is not None
+        assert db.session.query(audit.AuditEvent).filter_by(action="pact.reopen").count() == 1
+        state = completed_everywhere(world["program"], world["tree"]["root"].id, world["learner"].id)
+        assert state["funnel"] == state["snapshot"] == 0 and state["followup"] == followup.Stage.PACT
+        with pytest.raises(services.InvalidInput):
+            services.reopen(db.session.get(Person, signed["admin"].id), old, clock.now_utc())
+    learner = app.test_client()
+    learner.post("/masuk", data={"nip": world["learner"].nip, "password": PASSWORD})
+    response = learner.post(f"/program/{world['program']}/pakta",
+                            data={"typed_name": "Dewi Lestari", "password": PASSWORD, "agree": ["0", "1"]})
+    assert response.status_code == 302
+    with app.test_request_context():
+        signatures = db.session.query(services.PactSignature).order_by(services.PactSignature.id).all()
+        assert len(signatures) == 2 and signatures[1].status == services.SignatureStatus.COMPLETE
+        certificates = db.session.query(Certificate).order_by(Certificate.id).all()
+        assert [c.revoked_at is None for c in certificates] == [False, True]
+        assert certificates[0].number != certificates[1].number
+        state = completed_everywhere(world["program"], world["tree"]["root"].id, world["learner"].id)
+        assert state == {"funnel": 1, "snapshot": 1, "api": ["certificate"], "followup": None}
+        new_code = signatures[1].verify_code
+    public = app.test_client()
+    assert 'data-verdict="DICABUT"' in public.get(f"/verifikasi/{old_code}").get_data(as_text=True)
+    assert 'data-verdict="ASLI"' in public.get(f"/verifikasi/{new_code}").get_data(as_text=True)
