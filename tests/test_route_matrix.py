@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple] = {
     "accounts.slips_pdf": row("GET", "/admin/slip-login.pdf?unit={unit}", "302 403 302 302 302", "302 302"),
     "accounts.units": row("GET", "/admin/unit", "302 403 403 200 200", "403 200"),
     "accounts.unlock": row("POST", "/admin/pegawai/{person}/buka-kunci", "302 403 ok ok ok", "404 404"),
+    "api.certificates": row("GET", "/api/v1/programs/{program}/certificates", "401 401 401 401 401", "401 401"),
     "api.funnel": row("GET", "/api/v1/programs/{program}/funnel", "401 401 401 401 401", "401 401"),
     "api.openapi_document": row("GET", "/api/v1/openapi.json", "200 200 200 200 200", "200 200"),
     "api.people": row("GET", "/api/v1/programs/{program}/people", "401 401 401 401 401", "401 401"),
