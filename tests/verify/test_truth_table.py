@@ -116,7 +116,6 @@ def test_revoked_date_is_public_and_the_reason_is_not(app, documents):
 
 
 @pytest.mark.parametrize("state, url", [("cert_revoked", "/program/{program}/sertifikat.pdf"),
-                                        ("cert_revoked", "/program/{program}/sertifikat/kredensial.json"),
                                         ("cert_revoked", "/program/{program}/sertifikat/kredensial.jwt"),
                                         ("pact_revoked", "/program/{program}/pakta.pdf")])
 def test_holder_of_a_revoked_document_gets_a_page_that_says_so(app, documents, world, state, url):
