@@ -22,6 +22,7 @@ import pytest
 
 from netral_learn.accounts.models import Person, Role
 from netral_learn.api import services as api_services
+from netral_learn.certificates import credential
 from netral_learn.certificates.models import Certificate
 from netral_learn.core import clock
 from netral_learn.core.storage import storage_root
@@ -86,6 +87,7 @@ MATRIX: dict[str, tuple] = {
     "accounts.slips_pdf": row("GET", "/admin/slip-login.pdf?unit={unit}", "302 403 302 302 302", "302 302"),
     "accounts.units": row("GET", "/admin/unit", "302 403 403 200 200", "403 200"),
     "accounts.unlock": row("POST", "/admin/pegawai/{person}/buka-kunci", "302 403 ok ok ok", "404 404"),
+    "api.certificates": row("GET", "/api/v1/programs/{program}/certificates", "401 401 401 401 401", "401 401"),
     "api.funnel": row("GET", "/api/v1/programs/{program}/funnel", "401 401 401 401 401", "401 401"),
     "api.openapi_document": row("GET", "/api/v1/openapi.json", "200 200 200 200 200", "200 200"),
     "api.people": row("GET", "/api/v1/programs/{program}/people", "401 401 401 401 401", "401 401"),
@@ -100,9 +102,10 @@ MATRIX: dict[str, tuple] = {
     "certificates.bulk_zip": row("GET", "/admin/sertifikat/unduh.zip?program={program}",
                                    "302 403 302 302 302", "302 404"),
     "certificates.jwks": row("GET", "/.well-known/jwks.json", "200 200 200 200 200", "200 200"),
+    "certificates.credential_key": row("GET", "/kredensial/kunci/{thumbprint}", "200 200 200 200 200", "200 200"),
+    "certificates.status_list_credential": row("GET", "/kredensial/status/{instansi}", "200 200 200 200 200",
+                                               "200 200"),
     "certificates.mine": row("GET", "/program/{program}/sertifikat", "302 403 403 403 403", "403 404"),
-    "certificates.my_credential_json": row("GET", "/program/{program}/sertifikat/kredensial.json",
-                                             "302 403 403 403 403", "403 404"),
     "certificates.my_credential_jwt": row("GET", "/program/{program}/sertifikat/kredensial.jwt",
                                             "302 403 403 403 403", "403 404"),
     "certificates.my_pdf": row("GET", "/program/{program}/sertifikat.pdf", "302 403 403 403 403", "403 404"),
@@ -148,6 +151,7 @@ MATRIX: dict[str, tuple] = {
                                        "302 403 403 403 403", "403 403"),
     "pact.my_pdf": row("GET", "/program/{program}/pakta.pdf", "302 404 404 404 404", "404 404"),
     "pact.revoke": row("GET", "/admin/pakta/{signature}/cabut", "302 403 403 200 200", "403 404"),
+    "pact.reopen": row("GET", "/admin/pakta/{signature}/buka-ulang", "302 403 403 200 200", "403 404"),
     "pact.sign": row("GET", "/program/{program}/pakta", "302 403 403 403 403", "403 404"),
     "pact.staff_pdf": row("GET", "/admin/pakta/{signature}.pdf", "302 403 200 200 200", "404 404"),
     "pact.witness_list": row("GET", "/saksi", "302 403 403 403 403", "403 403"),
@@ -254,6 +258,7 @@ def world(app, factory):
             "pact_version": pact_version, "certificate": certificate.id, "verify_code": certificate.verify_code,
             "signature": db.session.scalars(db.select(PactSignature.id)).one(), "attachment": attachment.id,
             "api_client": client.id, "pledge": event.code, "instansi": tree["root"].id,
+            "thumbprint": credential.thumbprint(),
         }
     return {"people": people, "ids": ids, "token": token}
 

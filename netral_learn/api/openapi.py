@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from ..accounts.models import Jenis
 from ..reports.funnel import SCORE_BANDS, STEPS
-from .services import STATUSES
+from .services import CERTIFICATE_STATUSES, STATUSES
 
 API_VERSION = "1.0.0"
 #: Largest id the database holds (ids are 32-bit integers); larger ones are answered 404.
 MAX_ID = 2**31 - 1
 #: Page size of the people list: the default and the most a client may ask for.
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 100, 500
+#: What the ``nip`` filter accepts (NIP, NI PPPK or an agency's id for non-ASN staff).
+NIP_PATTERN = r"[0-9A-Za-z.\-]{1,32}"
 
 
 # --- building blocks -----------------------------------------------------------------------
@@ -163,6 +165,33 @@ SCHEMAS = {
         "pages": {"type": "integer", "minimum": 1},
         "items": {"type": "array", "items": _ref("PersonStatus")},
     }, "One page of people, ordered by unit name and person name."),
+    "CertificateStatus": _object({
+        "nip": {"type": "string", "description": "NIP, NI PPPK or the agency's id for non-ASN staff."},
+        "name": {"type": "string"},
+        "unit": _ref("UnitRef"),
+        "number": {"type": "string", "description": "Certificate number (kept on re-issue)."},
+        "status": {"type": "string", "enum": list(CERTIFICATE_STATUSES),
+                   "description": "valid, or revoked (the reason is not published)."},
+        "issued_at": _TIME,
+        "reissued_at": {**_nullable(_TIME), "description": "Last re-issue after a data correction, if any."},
+        "revoked_at": {**_nullable(_TIME), "description": "When it was revoked; null while valid."},
+        "verify_url": {"type": "string", "format": "uri", "description": "Public verification page."},
+        "credential_status": _object({
+            "status_list": {"type": "string", "format": "uri",
+                            "description": "The signed W3C Bitstring Status List the credential points at."},
+            "index": {**_INT, "description": "The credential's statusListIndex in that list."},
+        }, "Where the Open Badges credential's revocation bit is published."),
+    }, "One certificate of a person under the reported unit. A person may have a revoked certificate and, "
+       "after signing the pact again, a valid one."),
+    "CertificatePage": _object({
+        "program": _ref("ProgramRef"),
+        "unit": _ref("UnitRef"),
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX},
+        "total": {**_INT, "description": "Matching certificates on all pages."},
+        "pages": {"type": "integer", "minimum": 1},
+        "items": {"type": "array", "items": _ref("CertificateStatus")},
+    }, "One page of certificates, ordered by unit name and person name."),
 }
 
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}
@@ -198,6 +227,21 @@ PATHS = {
                     _query("per_page", {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX,
                                         "default": PER_PAGE_DEFAULT}, "People per page.")],
         errors=_PROGRAM_ERRORS),
+    "/programs/{program_id}/certificates": _operation(
+        "listCertificates", "Certificates of a program and whether each is valid or revoked",
+        _json(_ref("CertificatePage"), "OK"),
+        parameters=[_PROGRAM_ID, _UNIT_ID,
+                    _query("status", {"type": "string", "enum": list(CERTIFICATE_STATUSES)},
+                           "Only valid or only revoked certificates."),
+                    _query("nip", {"type": "string", "pattern": f"^{NIP_PATTERN}$"},
+                           "Only the certificates of the person with this NIP / NI PPPK / id."),
+                    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
+                           "Page number; a page past the end is empty."),
+                    _query("per_page", {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX,
+                                        "default": PER_PAGE_DEFAULT}, "Certificates per page.")],
+        errors=_PROGRAM_ERRORS,
+        description="The same scope as the people list: the client's unit subtree (or `unit_id` within it). "
+                    "A certificate revoked (also through its pact) answers `revoked` with its date."),
     "/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "This document", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]}, "The OpenAPI document"),

@@ -7,7 +7,9 @@ from ..accounts.models import Unit
 from ..courses.models import Program
 from ..reports.followup import RowPage
 from ..reports.funnel import SCORE_BANDS, STEPS, FunnelReport, FunnelRow
-from .services import PersonStatus
+from ..certificates import status_list
+from ..certificates.services import verify_url
+from .services import CertificateStatus, PersonStatus
 
 
 def _time(value: datetime | None) -> str | None:
@@ -96,4 +98,32 @@ def people_json(program: Program, unit: Unit, page: RowPage) -> dict:
         "total": page.total,
         "pages": page.pages,
         "items": [person_json(person) for person in page.items],
+    }
+
+
+def certificate_json(certificate: CertificateStatus) -> dict:
+    return {
+        "nip": certificate.nip,
+        "name": certificate.name,
+        "unit": {"id": certificate.unit_id, "name": certificate.unit_name},
+        "number": certificate.number,
+        "status": certificate.status,
+        "issued_at": _time(certificate.issued_at),
+        "reissued_at": _time(certificate.reissued_at),
+        "revoked_at": _time(certificate.revoked_at),
+        "verify_url": verify_url(certificate.verify_code),
+        "credential_status": {"status_list": status_list.list_url(certificate.instansi_id),
+                              "index": certificate.id},
+    }
+
+
+def certificates_json(program: Program, unit: Unit, page: RowPage) -> dict:
+    return {
+        "program": program_ref(program),
+        "unit": unit_ref(unit),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "items": [certificate_json(certificate) for certificate in page.items],
     }

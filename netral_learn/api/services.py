@@ -190,3 +190,57 @@ def people_page(program: Program, unit: Unit, *, page: int, per_page: int, statu
              for nip, name, jenis_, golongan, unit_id, unit_name, status_, *times, score, number
              in (tuple(row) for row in rows)]
     return RowPage(items, page, per_page, count_rows(query))
+
+
+# --- certificates --------------------------------------------------------------------------
+
+#: A certificate's standing: valid, or revoked (the reason stays with the holder and staff).
+CERTIFICATE_STATUSES = ("valid", "revoked")
+
+
+@dataclass
+class CertificateStatus:
+    """One certificate of a person under the client's unit, as an integration client sees it."""
+
+    nip: str
+    name: str
+    unit_id: int
+    unit_name: str
+    id: int
+    number: str
+    verify_code: str
+    instansi_id: int
+    issued_at: datetime
+    reissued_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked_at is not None else "valid"
+
+
+def certificates_query(program: Program, unit: Unit, *, status: str | None = None, nip: str | None = None):
+    """SELECT of the program's certificates (valid and revoked) of the people in ``unit``'s subtree."""
+    from ..core.scope import subtree_clause
+
+    query = (select(Person.nip, Person.name, Unit.id, Unit.name, Certificate.id, Certificate.number,
+                    Certificate.verify_code, Certificate.instansi_id, Certificate.issued_at, Certificate.reissued_at,
+                    Certificate.revoked_at)
+             .join(Person, Person.id == Certificate.person_id).join(Unit, Unit.id == Person.unit_id)
+             .where(Certificate.program_id == program.id, subtree_clause(Unit.path, unit.path))
+             .order_by(Unit.name, Unit.id, Person.name, Person.id, Certificate.id))
+    if status == "valid":
+        query = query.where(Certificate.revoked_at.is_(None))
+    elif status == "revoked":
+        query = query.where(Certificate.revoked_at.is_not(None))
+    if nip is not None:
+        query = query.where(Person.nip == nip)
+    return query
+
+
+def certificates_page(program: Program, unit: Unit, *, page: int, per_page: int, status: str | None = None,
+                      nip: str | None = None) -> RowPage:
+    """One page of :func:`certificates_query` (a page past the end is empty)."""
+    query = certificates_query(program, unit, status=status, nip=nip)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    return RowPage([CertificateStatus(*row) for row in rows], page, per_page, count_rows(query))

@@ -102,6 +102,16 @@ def _choice_param(name: str, choices) -> str | None:
     return raw
 
 
+def _nip_param() -> str | None:
+    """The ``nip`` filter: the NIP, NI PPPK or agency id as stored (letters, digits, . and -)."""
+    raw = request.args.get("nip")
+    if raw is None:
+        return None
+    if not re.fullmatch(openapi.NIP_PATTERN, raw):
+        raise InvalidInput(_l("Parameter nip harus 1–32 huruf, angka, titik atau tanda minus."))
+    return raw
+
+
 def _program(actor, program_id: int):
     if program_id > openapi.MAX_ID:
         raise OutOfScope()
@@ -152,3 +162,14 @@ def people(actor, program_id: int):
         page=_int_param("page", 1, openapi.MAX_ID),
         per_page=_int_param("per_page", openapi.PER_PAGE_DEFAULT, openapi.PER_PAGE_MAX))
     return jsonify(serializers.people_json(program, unit, page))
+
+
+@bp.get("/programs/<int:program_id>/certificates")
+@token_required
+def certificates(actor, program_id: int):
+    program, unit = _program_and_unit(actor, program_id)
+    page = services.certificates_page(
+        program, unit, status=_choice_param("status", services.CERTIFICATE_STATUSES), nip=_nip_param(),
+        page=_int_param("page", 1, openapi.MAX_ID),
+        per_page=_int_param("per_page", openapi.PER_PAGE_DEFAULT, openapi.PER_PAGE_MAX))
+    return jsonify(serializers.certificates_json(program, unit, page))

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from ..core.clock import now_utc
 from ..courses.cycle import CHECKS
 from ..extensions import db
-from ..pact.services import COMPLETION_HOOKS
+from ..pact.services import COMPLETION_HOOKS, REVOCATION_HOOKS
 from ..verify.registry import LOOKUPS
 from . import cycle, services
 from .verification import lookup_certificate
@@ -29,5 +29,7 @@ def register(app: Flask) -> None:
     CHECKS["sertifikat"] = cycle.checks
     if services.issue_certificate not in COMPLETION_HOOKS:
         COMPLETION_HOOKS.append(services.issue_certificate)
+    if services.revoke_for_pact not in REVOCATION_HOOKS:
+        REVOCATION_HOOKS.append(services.revoke_for_pact)
     if lookup_certificate not in LOOKUPS:
         LOOKUPS.append(lookup_certificate)

@@ -16,7 +16,9 @@ class Certificate(db.Model):
 
     __tablename__ = "certificates"
     __table_args__ = (
-        UniqueConstraint("program_id", "person_id", name="uq_certificates_program_person"),
+        # One valid certificate per person and program (a revoked one stays, e.g. before a re-signing).
+        Index("uq_certificates_valid", "program_id", "person_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
         UniqueConstraint("instansi_id", "year", "seq", name="uq_certificates_instansi_year_seq"),
         # Numbers are unique per instansi: two regencies may both use "800/0001/NETRAL/BKPSDM/2026".
         UniqueConstraint("instansi_id", "number", name="uq_certificates_instansi_number"),

@@ -30,7 +30,7 @@ from ..courses.models import Enrollment, Program
 from ..extensions import db
 from ..pact.document import qr_data_uri, sha256_hex
 from ..pact.services import mask_name, mask_nip
-from ..verify.registry import canonical_code
+from ..verify.registry import UploadCheck, canonical_code, starts_with_file
 from ..verify.registry import new_code as new_verify_code
 from . import numbering
 from .models import Certificate, CertificateCounter, CertificateSettings
@@ -84,8 +84,16 @@ def _take_number(instansi_id: int, year: int) -> int:
 
 
 def find_certificate(person_id: int, program_id: int) -> Certificate | None:
+    """The person's certificate for the program: the valid one, else the newest revoked one."""
     return db.session.scalar(select(Certificate).where(Certificate.person_id == person_id,
-                                                       Certificate.program_id == program_id))
+                                                       Certificate.program_id == program_id)
+                             .order_by(Certificate.revoked_at.is_not(None), Certificate.id.desc()).limit(1))
+
+
+def _kept(existing: Certificate | None, enrollment: Enrollment) -> bool:
+    """Does ``existing`` answer for this enrollment? A valid one always; a revoked one until the person
+    signs again after an admin reopened the pact (the enrollment is then no longer completed)."""
+    return existing is not None and (existing.revoked_at is None or enrollment.completed_at is not None)
 
 
 def certificates_of(person_id: int) -> list[Certificate]:
@@ -96,9 +104,9 @@ def certificates_of(person_id: int) -> list[Certificate]:
 
 
 def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
-    """Issue the certificate for a completed enrollment, exactly once."""
+    """Issue the certificate for a completed enrollment, exactly once (once more after a reopened pact)."""
     existing = find_certificate(enrollment.person_id, enrollment.program_id)
-    if existing is not None:
+    if _kept(existing, enrollment):
         return existing
     program = db.session.get(Program, enrollment.program_id)
     settings = settings_for(program.instansi_id)
@@ -114,7 +122,7 @@ def issue_certificate(enrollment: Enrollment, now: datetime) -> Certificate:
             db.session.add(certificate)
     except IntegrityError:
         existing = find_certificate(enrollment.person_id, enrollment.program_id)
-        if existing is None:
+        if existing is None or existing.revoked_at is not None:
             raise
         return existing
     if enrollment.completed_at is None:
@@ -290,6 +298,18 @@ def revoke(actor: Person, certificate: Certificate, reason: str, now: datetime) 
     return certificate
 
 
+def revoke_for_pact(actor: Person, signature, reason: str, now: datetime) -> Certificate | None:
+    """A revoked pact takes its certificate with it, with the same reason (hook of pact.services.revoke)."""
+    certificate = find_certificate(signature.person_id, signature.program_id)
+    if certificate is None or certificate.revoked_at is not None:
+        return certificate
+    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by_id = now, reason, actor.id
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", f"certificate:{certificate.id}", reason=reason,
+                 pact=signature.id)
+    return certificate
+
+
 def get_certificate_for_staff(actor: Person, certificate_id: int, action=None) -> Certificate:
     """A certificate whose holder the actor may see (404 otherwise) and, when ``action`` is given
     (e.g. revoke or re-issue: Action.EDIT), may act on (403 otherwise)."""
@@ -311,12 +331,13 @@ def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.verify_code == canonical)) if canonical else None
 
 
-def check_upload(certificate: Certificate, data: bytes) -> dict:
+def check_upload(certificate: Certificate, data: bytes) -> UploadCheck:
+    """Is this the current file, one replaced by a re-issue, or the current file with changes appended?"""
     digest = sha256_hex(data)
-    return {"matches_current": digest == certificate.pdf_sha256,
-            "matches_earlier": digest in (certificate.previous_hashes or []),
-            "genuine": digest == certificate.pdf_sha256 and certificate.revoked_at is None,
-            "signatures": None}
+    current = digest == certificate.pdf_sha256
+    appended = not current and certificate.pdf_path is not None and starts_with_file(data, pdf_path(certificate))
+    return UploadCheck(matches_current=current, matches_earlier=digest in (certificate.previous_hashes or []),
+                       appended=appended)
 
 
 def masked_facts(certificate: Certificate) -> list[tuple[str, str]]:

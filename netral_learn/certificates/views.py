@@ -20,7 +20,7 @@ from ..core import audit
 from ..extensions import db
 from ..pact.forms import RevokeForm
 from ..pact.keys import SigningKeyMissing
-from . import credential, services
+from . import credential, services, status_list
 from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
@@ -36,11 +36,28 @@ def _own_certificate(program_id: int) -> tuple:
     return program, certificate
 
 
+class _Revoked(Exception):
+    """The owner asked for the file of a revoked certificate: answered with a page that says so."""
+
+    def __init__(self, program, certificate):
+        super().__init__()
+        self.program, self.certificate = program, certificate
+
+
+@bp.errorhandler(_Revoked)
+def _revoked_page(error: _Revoked):
+    certificate = error.certificate
+    return render_template("errors/revoked.html", kind=_("Sertifikat"), revoked_at=certificate.revoked_at,
+                           reason=certificate.revoked_reason, code=certificate.verify_code,
+                           back_url=url_for("certificates.mine", program_id=error.program.id),
+                           back_label=_("Sertifikat")), 410
+
+
 def _own_valid_certificate(program_id: int) -> Certificate:
-    """The owner's certificate for their program; 410 once it is revoked."""
-    _, certificate = _own_certificate(program_id)
+    """The owner's certificate for their program; once it is revoked, a 410 page that says so."""
+    program, certificate = _own_certificate(program_id)
     if certificate.revoked_at is not None:
-        abort(410)
+        raise _Revoked(program, certificate)
     return certificate
 
 
@@ -67,32 +84,44 @@ def my_pdf(program_id: int):
     return _send(_own_valid_certificate(program_id))
 
 
-@bp.route("/program/<int:program_id>/sertifikat/kredensial.json")
-@login_required
-def my_credential_json(program_id: int):
-    """Open Badges 3.0 credential with an embedded proof (see credential.py for how it is signed)."""
-    document = _signed(credential.signed_json, _own_valid_certificate(program_id))
-    response = jsonify(document)
-    response.headers["Content-Disposition"] = 'attachment; filename="kredensial-sertifikat.json"'
-    return response
-
-
 @bp.route("/program/<int:program_id>/sertifikat/kredensial.jwt")
 @login_required
 def my_credential_jwt(program_id: int):
-    """The same credential as a VC-JOSE compact JWS."""
+    """The certificate as an Open Badges 3.0 VC-JWT (see credential.py for how it is signed)."""
     token = _signed(credential.signed_jwt, _own_valid_certificate(program_id))
     return Response(token, mimetype=credential.MEDIA_TYPE_JWT,
                     headers={"Content-Disposition": 'attachment; filename="kredensial-sertifikat.jwt"'})
 
 
-@bp.route(credential.JWKS_PATH)
-def jwks():
-    """The public key verifiers check credentials with (public, cacheable, readable from any site)."""
-    response = jsonify(_signed(credential.jwks))
-    response.headers["Cache-Control"] = "public, max-age=3600"
+def _public(response):
+    """Public, cacheable, readable from any site (wallets and verifiers fetch these)."""
+    response.headers["Cache-Control"] = f"public, max-age={status_list.TTL_SECONDS}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@bp.route(credential.JWKS_PATH)
+def jwks():
+    """The public key verifiers check credentials with."""
+    return _public(jsonify(_signed(credential.jwks)))
+
+
+@bp.route(credential.KEY_PATH + "<thumbprint>")
+def credential_key(thumbprint: str):
+    """What a credential's ``kid`` URI dereferences to: the public JWK (404 for any other key)."""
+    if thumbprint != _signed(credential.thumbprint):
+        abort(404)
+    return _public(jsonify(_signed(credential.public_jwk)))
+
+
+@bp.route("/kredensial/status/<int:instansi_id>")
+def status_list_credential(instansi_id: int):
+    """The instansi's signed revocation list (W3C Bitstring Status List as a VC-JWT)."""
+    instansi = status_list.find_instansi(instansi_id)
+    if instansi is None:
+        abort(404)
+    token = _signed(status_list.signed_status_list, instansi, now_utc())
+    return _public(Response(token, mimetype=credential.MEDIA_TYPE_JWT))
 
 
 def _signed(make, *args):

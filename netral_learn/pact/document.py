@@ -114,6 +114,9 @@ class PdfCheck:
     all_valid: bool
     details: list[tuple[str, bool]]
     readable: bool = True
+    #: pyHanko's modification analysis found changes after a signature that signing does not make
+    #: (anything beyond the next signature field filled in), or after the last signature at all.
+    changed_after_signing: bool = False
 
 
 def check_pdf_signatures(data: bytes) -> PdfCheck:
@@ -127,13 +130,23 @@ def check_pdf_signatures(data: bytes) -> PdfCheck:
         embedded = list(reader.embedded_signatures)
     except Exception:  # noqa: BLE001 - any parse failure means "not a readable signed PDF"
         return PdfCheck(0, False, [], readable=False)
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
     context = ValidationContext(trust_roots=keys.trust_roots())
     details = []
-    for sig in embedded:
+    changed = False
+    for position, sig in enumerate(embedded, start=1):
         try:
             status = validate_pdf_signature(sig, context)
             ok = bool(status.intact and status.valid and status.trusted)
+            if position == len(embedded):  # the newest signature must cover the whole file
+                changed |= status.coverage != SignatureCoverageLevel.ENTIRE_FILE
+            else:  # later revisions may only add the next signatures (form filling), nothing else
+                level = status.modification_level
+                changed |= level is None or level > ModificationLevel.FORM_FILLING or not status.docmdp_ok
         except Exception:  # noqa: BLE001 - a broken signature is simply not valid
             ok = False
         details.append((sig.field_name, ok))
-    return PdfCheck(len(details), bool(details) and all(ok for _, ok in details), details)
+    return PdfCheck(len(details), bool(details) and all(ok for _, ok in details), details,
+                    changed_after_signing=changed)

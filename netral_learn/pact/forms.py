@@ -8,6 +8,7 @@ from wtforms import (
     FormField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -15,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..accounts.forms import select_choices
 from ..core.ids import coerce_id
 from .templates_admin import MAX_CLAUSES
 
@@ -31,6 +33,18 @@ class WitnessForm(SignForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Alasan pencabutan"), validators=[DataRequired(_l("Tuliskan alasan pencabutan.")), Length(max=1000)])
+
+
+class PactRevokeForm(RevokeForm):
+    """Revoking a pact revokes its certificate too unless the admin explicitly keeps it."""
+
+    certificate = RadioField(_l("Sertifikat program ini"), default="revoke", validate_choice=False, choices=select_choices([
+        ("revoke", _l("Cabut juga sertifikatnya dengan alasan yang sama")),
+        ("keep", _l("Biarkan sertifikat tetap berlaku (pilihan khusus; dicatat di log audit)"))]))
+
+    @property
+    def certificate_too(self) -> bool:
+        return self.certificate.data != "keep"
 
 
 # --- admin ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Person, _enum
@@ -91,7 +91,11 @@ class PactSignature(db.Model):
     """A signed pact: who, which version, the exact text and its hash, when, from where, the PDF."""
 
     __tablename__ = "pact_signatures"
-    __table_args__ = (UniqueConstraint("program_id", "person_id", name="uq_pact_signatures_program_person"),)
+    __table_args__ = (
+        # One open signature per person and program; a revoked one set aside by "reopen" no longer counts.
+        Index("uq_pact_signatures_open", "program_id", "person_id", unique=True,
+              postgresql_where=text("reopened_at IS NULL"), sqlite_where=text("reopened_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
@@ -116,6 +120,8 @@ class PactSignature(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    #: When an admin reopened signing after the revocation (the person may sign again).
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     template_version: Mapped[PactTemplateVersion] = relationship()

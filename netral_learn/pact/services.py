@@ -24,12 +24,13 @@ from ..core import audit
 from ..core.errors import DomainError, InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import local_today
 from ..core.jobs import queue_after_commit, run_in_app
+from ..core.scope import Action, require
 from ..core.storage import storage_root, write_new_file
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program
 from ..courses.progress import Step
 from ..extensions import db
-from ..verify.registry import canonical_code, new_code
+from ..verify.registry import UploadCheck, canonical_code, new_code, starts_with_file
 from . import document
 from .models import (
     PactSignature,
@@ -137,8 +138,11 @@ class SignRequest:
 
 
 def find_signature(person: Person, program: Program) -> PactSignature | None:
+    """The person's signature of the program's pact that still counts (a revoked one reopened by an
+    admin does not: the person signs again)."""
     return db.session.scalar(select(PactSignature).where(PactSignature.program_id == program.id,
-                                                         PactSignature.person_id == person.id))
+                                                         PactSignature.person_id == person.id,
+                                                         PactSignature.reopened_at.is_(None)))
 
 
 def sign_pact(person: Person, program: Program, request: SignRequest, now: datetime) -> PactSignature:
@@ -300,10 +304,14 @@ def witness_sign(person: Person, signature_id: int, *, text_sha256: str, typed_n
 
 # --- admin ---------------------------------------------------------------------------------
 
-def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime) -> PactSignature:
-    """Revoke a signature with a reason (audit-logged); verification then says so."""
+def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime, *,
+           certificate_too: bool = True) -> PactSignature:
+    """Revoke a signature with a reason (audit-logged); verification then says so. The person's
+    certificate for the program is revoked with the same reason unless the admin explicitly keeps
+    it (``certificate_too=False``, recorded in the audit entry): a certificate rests on the pact."""
     if actor.rank < ROLE_RANK[Role.ADMIN]:
         raise NotAllowed()
+    require(actor, signature.person, Action.EDIT)
     reason = " ".join((reason or "").split())
     if len(reason) < 5:
         raise InvalidInput(_l("Tuliskan alasan pencabutan."))
@@ -312,8 +320,37 @@ def revoke(actor: Person, signature: PactSignature, reason: str, now: datetime) 
     signature.status = SignatureStatus.REVOKED
     signature.revoked_at, signature.revoked_reason, signature.revoked_by_id = now, reason, actor.id
     db.session.flush()
-    audit.record(actor, "pact.revoke", f"pact:{signature.id}", reason=reason)
+    audit.record(actor, "pact.revoke", f"pact:{signature.id}", reason=reason, certificate_too=certificate_too)
+    if certificate_too:
+        for hook in REVOCATION_HOOKS:
+            hook(actor, signature, reason, now)
     return signature
+
+
+def reopen(actor: Person, signature: PactSignature, now: datetime) -> PactSignature:
+    """After a revocation, let the person sign the pact again: the revoked signature stays (its code
+    still verifies as revoked) but no longer counts, and the enrollment is back at the pact step."""
+    if actor.rank < ROLE_RANK[Role.ADMIN]:
+        raise NotAllowed()
+    require(actor, signature.person, Action.EDIT)
+    if signature.status != SignatureStatus.REVOKED:
+        raise InvalidInput(_l("Hanya pakta yang sudah dicabut yang dapat dibuka untuk ditandatangani ulang."))
+    if signature.reopened_at is not None:
+        raise InvalidInput(_l("Penandatanganan pakta ini sudah dibuka ulang."))
+    signature.reopened_at = now
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.program_id == signature.program_id,
+                                                            Enrollment.person_id == signature.person_id))
+    if enrollment is not None:
+        enrollment.pact_signed_at = None
+        enrollment.completed_at = None
+    db.session.flush()
+    audit.record(actor, "pact.reopen", f"pact:{signature.id}", person=signature.person_id,
+                 program=signature.program_id)
+    return signature
+
+
+#: Called when a pact is revoked (the certificates feature revokes the certificate resting on it).
+REVOCATION_HOOKS: list = []
 
 
 # --- verification --------------------------------------------------------------------------
@@ -334,13 +371,15 @@ def find_by_code(code: str) -> PactSignature | None:
     return db.session.scalar(select(PactSignature).where(PactSignature.verify_code == canonical)) if canonical else None
 
 
-def check_uploaded_pdf(signature: PactSignature, data: bytes) -> dict:
-    """Do these bytes match the stored PDF (or an earlier revision), and do its signatures validate?"""
+def check_uploaded_pdf(signature: PactSignature, data: bytes) -> UploadCheck:
+    """Do these bytes match the stored PDF (or an earlier revision), do its signatures validate, and
+    was anything appended after signing (pyHanko's coverage and modification analysis, and the
+    stored file found as the upload's beginning)?"""
     digest = document.sha256_hex(data)
     pdf_check = document.check_pdf_signatures(data)
-    return {
-        "matches_current": digest == signature.pdf_sha256,
-        "matches_earlier": digest in (signature.pdf_history or []),
-        "signatures": pdf_check,
-        "genuine": digest == signature.pdf_sha256 and pdf_check.all_valid,
-    }
+    current = digest == signature.pdf_sha256
+    appended = not current and (
+        (pdf_check.all_valid and pdf_check.changed_after_signing)
+        or (signature.pdf_path is not None and starts_with_file(data, storage_root() / signature.pdf_path)))
+    return UploadCheck(matches_current=current, matches_earlier=digest in (signature.pdf_history or []),
+                       appended=appended, signatures=pdf_check)

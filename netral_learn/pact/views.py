@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.forms import ActionForm
 from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.ids import parse_id
@@ -15,7 +16,7 @@ from ..courses.progress import Step
 from ..core import audit
 from ..extensions import db
 from . import services
-from .forms import RevokeForm, SignForm, WitnessForm
+from .forms import PactRevokeForm, SignForm, WitnessForm
 from .models import PactSignature
 
 bp = Blueprint("pact", __name__)
@@ -67,6 +68,11 @@ def my_pdf(program_id: int):
     signature = services.find_signature(current_user, program)
     if signature is None:
         abort(404)
+    if signature.revoked_at is not None:  # the holder gets a page that says so, not a file or an error
+        return render_template("errors/revoked.html", kind=_("Pakta integritas"), revoked_at=signature.revoked_at,
+                               reason=signature.revoked_reason, code=signature.verify_code,
+                               back_url=url_for("pact.sign", program_id=program.id),
+                               back_label=_("Pakta Integritas")), 410
     return _pdf(signature)
 
 
@@ -91,14 +97,37 @@ def revoke(signature_id: int):
     if signature is None:
         abort(404)
     person = get_person(current_user, signature.person_id, Action.EDIT)
-    form = RevokeForm()
+    form = PactRevokeForm()
     error = None
     if form.validate_on_submit():
-        _revoked, error = attempt(lambda: services.revoke(current_user, signature, form.reason.data, now_utc()))
+        _revoked, error = attempt(lambda: services.revoke(current_user, signature, form.reason.data, now_utc(),
+                                                          certificate_too=form.certificate_too))
         if error is None:
-            flash(_("Pakta dicabut. Halaman verifikasi kini menyatakannya dicabut."), "success")
+            flash(_("Pakta dan sertifikatnya dicabut. Halaman verifikasi kini menyatakannya dicabut.")
+                  if form.certificate_too else
+                  _("Pakta dicabut; sertifikat tetap berlaku sesuai pilihan Anda."), "success")
             return redirect(url_for("accounts.person_detail", person_id=person.id))
     return render_template("pact/revoke.html", signature=signature, person=person, form=form, error=error)
+
+
+@bp.route("/admin/pakta/<int:signature_id>/buka-ulang", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+@acts_on_person(Action.EDIT)
+def reopen(signature_id: int):
+    """After a revocation: let the person sign the pact again (the revoked one keeps its code and record)."""
+    signature = db.session.get(PactSignature, signature_id)
+    if signature is None:
+        abort(404)
+    person = get_person(current_user, signature.person_id, Action.EDIT)
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        _reopened, error = attempt(lambda: services.reopen(current_user, signature, now_utc()))
+        if error is None:
+            flash(_("Penandatanganan dibuka ulang: %(name)s dapat menandatangani pakta lagi.", name=person.name),
+                  "success")
+            return redirect(url_for("pact.admin_program_pact", program_id=signature.program_id))
+    return render_template("pact/reopen.html", signature=signature, person=person, form=form, error=error)
 
 
 @bp.route("/saksi")

@@ -26,9 +26,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Person, Unit
 from ..certificates.models import Certificate
@@ -117,10 +118,14 @@ def _cells(program: Program, unit_ids: list[int]):
     completed = (select(Enrollment.completed_at)
                  .where(Enrollment.program_id == program.id, Enrollment.person_id == Certificate.person_id)
                  .scalar_subquery())
-    revoked = (select(*labelled, func.count().label("n"))
+    # A person who signed again after a reopened pact has a valid certificate beside the revoked one.
+    valid = aliased(Certificate)
+    replaced = exists(select(valid.id).where(valid.program_id == program.id, valid.person_id == Certificate.person_id,
+                                             valid.revoked_at.is_(None)))
+    revoked = (select(*labelled, func.count(Certificate.person_id.distinct()).label("n"))
                .select_from(Certificate).join(Person, Person.id == Certificate.person_id)
                .where(Certificate.program_id == program.id, Certificate.revoked_at.is_not(None),
-                      completed.is_not(None), *funnel.counted_people(program))
+                      completed.is_not(None), ~replaced, *funnel.counted_people(program))
                .group_by(*people_cell).subquery("revoked"))
 
     def same_cell(other):

@@ -12,9 +12,33 @@ class Verification:
     kind: str                       # e.g. "Pakta Integritas Netralitas"
     status: str                     # "genuine", "revoked", "pending"
     status_note: str = ""
+    #: The date a revoked document was revoked, as the public sees it (never the reason).
+    revoked_on: str = ""
+    #: The date a certificate was re-issued after a data correction (its earlier file stops counting).
+    reissued_on: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     signers: list[tuple[str, str]] = field(default_factory=list)  # (who, when) — masked
-    check_upload: Callable[[bytes], dict] | None = None
+    check_upload: Callable[[bytes], UploadCheck] | None = None
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """What an uploaded file is, compared with the recorded document."""
+
+    matches_current: bool           # byte for byte the file the app holds now
+    matches_earlier: bool           # a file it held before (re-issue, before the last witness)
+    appended: bool = False          # the recorded file with changes appended after signing/issue
+    signatures: object | None = None  # pact.document.PdfCheck for signed documents, None otherwise
+
+
+def starts_with_file(data: bytes, path) -> bool:
+    """Is ``data`` the file at ``path`` with something appended (an incremental update)?"""
+    try:
+        with open(path, "rb") as handle:
+            stored = handle.read(len(data))
+    except OSError:
+        return False
+    return len(data) > len(stored) > 0 and data.startswith(stored)
 
 
 #: Functions code → Verification | None, tried in order.

@@ -11,7 +11,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import limiter
-from .registry import lookup
+from . import verdict as verdicts
+from .registry import canonical_code, lookup
 
 bp = Blueprint("verify", __name__)
 MAX_PDF = 15 * 1024 * 1024
@@ -40,21 +41,23 @@ def index():
 @bp.route("/verifikasi/<code>", methods=["GET", "POST"])
 @limiter.limit("30/minute", methods=["POST"])
 def show(code: str):
-    result = lookup(code)
+    """One verdict per page: about the code's record, or (after an upload) about that file and the record."""
+    malformed = canonical_code(code) is None
+    result = None if malformed else lookup(code)
     form = UploadForm()
-    upload = None
-    error = None
+    verdict = verdicts.for_code(code, result, malformed)
     if result is not None and request.method == "POST":
-        if form.validate_on_submit():
+        if not form.validate_on_submit():
+            verdict = verdicts.for_upload_error(_("Pilih berkas PDF yang akan diperiksa."))
+        else:
             data = form.pdf.data.read(MAX_PDF + 1)
             if len(data) > MAX_PDF:
-                error = _("Berkas terlalu besar untuk diperiksa (maks 15 MB).")
-            elif not data.startswith(b"%PDF-"):
-                error = _("Berkas ini bukan PDF.")
+                verdict = verdicts.for_upload_error(_("Berkas terlalu besar untuk diperiksa (maks 15 MB)."))
+            elif not data.lstrip(b"\r\n\t ").startswith(b"%PDF-"):
+                verdict = verdicts.for_upload_error(_("Berkas ini bukan PDF, jadi tidak dapat diperiksa. Unggah "
+                                                      "berkas PDF dokumen yang Anda terima."))
             else:
-                upload = result.check_upload(data)
-        else:
-            error = _("Pilih berkas PDF yang akan diperiksa.")
+                verdict = verdicts.for_upload(result, result.check_upload(data))
     status = 200 if result is not None else 404
-    response = render_template("verify/show.html", code=code, result=result, form=form, upload=upload, error=error)
-    return response, status
+    return render_template("verify/show.html", code=code, result=result, form=form, verdict=verdict,
+                           checked=request.method == "POST" and result is not None), status

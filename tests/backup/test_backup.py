@@ -72,7 +72,7 @@ def _verdicts(app, documents) -> dict[str, tuple[str, str]]:
         upload = public.post(f"/verifikasi/{code}", data={"pdf": (io.BytesIO(pdf), "dokumen.pdf")},
                              content_type="multipart/form-data")
         answers[code] = (page.status_code, "ASLI" in page.get_data(as_text=True),
-                         "Berkas ASLI" in upload.get_data(as_text=True))
+                         'data-verdict="ASLI"' in upload.get_data(as_text=True))
     return answers
 
 

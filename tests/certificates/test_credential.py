@@ -1,15 +1,18 @@
-"""Open Badges 3.0 credential: content, no NIP in clear, VC-JOSE and embedded-proof signatures, JWKS, access."""
-import base64
+"""Open Badges 3.0 credential: the official schema, the VC-JWT rules, the key its kid resolves to, the
+status list that travels with it, access. Signed by the app with joserfc; verified here with jwcrypto."""
 import copy
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jsonschema import Draft201909Validator, FormatChecker
+from jwcrypto import jwk as jw_jwk
+from jwcrypto import jws as jw_jws
+from jwcrypto.common import JWException
 
-from netral_learn.certificates import credential
+from netral_learn.accounts.models import Person, Role
+from netral_learn.certificates import services, status_list
 from netral_learn.certificates.models import Certificate
 from netral_learn.core import clock
 from netral_learn.extensions import db
@@ -17,133 +20,139 @@ from netral_learn.extensions import db
 from ..pact.test_signing import world  # noqa: F401 - fixture
 from .test_admin import certify, client_for
 
-
-def b64d(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def rsa_verify(jwk: dict, signature: str, signing_input: bytes) -> None:
-    """Independent RS256 check straight from the JWK's n and e (not through the app's helpers)."""
-    numbers = rsa.RSAPublicNumbers(int.from_bytes(b64d(jwk["e"]), "big"), int.from_bytes(b64d(jwk["n"]), "big"))
-    key = numbers.public_key()
-    key.verify(b64d(signature), signing_input, padding.PKCS1v15(), hashes.SHA256())
-
-
-def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+SCHEMA = json.loads((Path(__file__).parent / "schema" / "ob_v3p0_achievementcredential.json").read_text())
 
 
 @pytest.fixture
 def issued(app, world, client):
-    """The learner's certificate, the learner's logged-in client and the published JWK."""
+    """The learner's certificate, the learner's logged-in client and the published JWK Set."""
     certificate_id = certify(app, world["learner"], world["program"])
     keys = client.get("/.well-known/jwks.json")
     assert keys.status_code == 200 and keys.headers["Access-Control-Allow-Origin"] == "*"
-    (jwk,) = keys.get_json()["keys"]
     with app.app_context():
         certificate = db.session.get(Certificate, certificate_id)
         facts = {"id": certificate_id, "number": certificate.number, "code": certificate.verify_code,
                  "issued_at": certificate.issued_at}
-    return {**facts, "owner": client_for(app, world["learner"]), "jwk": jwk}
+    return {**facts, "owner": client_for(app, world["learner"]), "jwks": keys.get_json()}
 
 
-def test_jwks_kid_is_the_rfc7638_thumbprint(issued):
-    """Is the published key an RS256 signing key whose kid is its SHA-256 JWK thumbprint?"""
-    jwk = issued["jwk"]
-    members = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":")).encode()
-    assert jwk["kid"] == base64.urlsafe_b64encode(hashlib.sha256(members).digest()).rstrip(b"=").decode()
-    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS256" and jwk["use"] == "sig" and "d" not in jwk
-    assert jwk["x5c"]  # the X.509 chain of the instansi key
-
-
-def test_credential_is_an_open_badge_without_the_nip_in_clear(app, world, issued):
-    """Does the JSON carry the OB 3.0 contexts and types, issuer, dates, number and verification URL, and only a
-    salted hash of the NIP?"""
-    response = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.json")
-    assert response.status_code == 200 and response.mimetype == "application/json"
-    body = response.get_data(as_text=True)
-    nip = world["learner"].nip
-    assert nip not in body and nip[:8] + " " not in body
-    document = response.get_json()
+def fetch(app, url: str):
+    """GET a URL of the app as an outside verifier would (the site's own address → the test client)."""
     site = app.config["SITE_URL"]
-    assert document["@context"] == ["https://www.w3.org/ns/credentials/v2",
-                                    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
-    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert document["issuer"] == {"id": f"{site}/instansi/{world['tree']['root'].id}", "type": ["Profile"],
-                                  "name": "Pemerintah Kabupaten Uji"}
-    assert document["validFrom"] == issued["issued_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
-    subject = document["credentialSubject"]
-    hashed = next(i for i in subject["identifier"] if i["hashed"])
-    assert hashed["type"] == "IdentityObject" and hashed["salt"]
-    assert hashed["identityHash"] == "sha256$" + hashlib.sha256((nip + hashed["salt"]).encode()).hexdigest()
-    assert subject["achievement"]["name"] == "Sosialisasi Netralitas Uji"
-    assert "Achievement" in subject["achievement"]["type"]
-    assert document["evidence"][0]["id"] == f"{site}/verifikasi/{issued['code']}"
-    assert issued["number"] in document["evidence"][0]["name"] and issued["number"] in document["description"]
-    again = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.json").get_json()
-    assert again == document  # same salt, same proof: reproducible
+    assert url.startswith(site + "/"), url
+    response = app.test_client().get(url.removeprefix(site))
+    assert response.status_code == 200, (url, response.status_code)
+    return response
 
 
-def test_embedded_proof_verifies_with_the_public_jwk_and_breaks_when_tampered(world, issued):
-    """Does the embedded detached JWS check out against the JWKS key, and fail once any signed value changes?"""
-    document = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.json").get_json()
-    proof = document["proof"]
-    assert proof["type"] == "JsonWebSignature2020" and proof["verificationMethod"].endswith("#" + issued["jwk"]["kid"])
-    header_part, empty, signature = proof["jws"].split(".")
-    header = json.loads(b64d(header_part))
-    assert empty == "" and header == {"alg": "RS256", "b64": False, "crit": ["b64"], "kid": issued["jwk"]["kid"]}
-
-    def signing_input(doc):
-        unsigned = copy.deepcopy(doc)
-        del unsigned["proof"]["jws"]
-        return header_part.encode() + b"." + canonical(unsigned)
-
-    rsa_verify(issued["jwk"], signature, signing_input(document))
-    credential.verify_proof(document, issued["jwk"])
-    for change in [lambda d: d["credentialSubject"]["identifier"][1].update(identityHash="Orang Lain"),
-                   lambda d: d.update(validFrom="2020-01-01T00:00:00Z"),
-                   lambda d: d["proof"].update(created="2020-01-01T00:00:00Z")]:
-        tampered = copy.deepcopy(document)
-        change(tampered)
-        with pytest.raises(InvalidSignature):
-            rsa_verify(issued["jwk"], signature, signing_input(tampered))
-        with pytest.raises(InvalidSignature):
-            credential.verify_proof(tampered, issued["jwk"])
+def verify_with_jwcrypto(app, token: str) -> tuple[dict, dict]:
+    """Verify a compact JWS with jwcrypto and the key its ``kid`` URI dereferences to; (header, payload)."""
+    header = json.loads(jw_jws.base64url_decode(token.split(".")[0]))
+    key = jw_jwk.JWK(**fetch(app, header["kid"]).get_json())
+    signed = jw_jws.JWS()
+    signed.deserialize(token)
+    signed.verify(key, alg="RS256")
+    return header, json.loads(signed.payload)
 
 
-def test_vc_jose_jwt_verifies_and_breaks_when_tampered(world, issued):
-    """Is the .jwt a compact RS256 JWS (typ vc+jwt, kid) of the same credential, and does tampering break it?"""
+def test_the_kid_uri_resolves_to_the_published_key(app, issued):
+    """Does the JWK Set publish one RS256 key whose kid is a URI that answers with that same public JWK
+    (its last part the RFC 7638 thumbprint, checked by jwcrypto)?"""
+    (published,) = issued["jwks"]["keys"]
+    assert published["kid"].startswith(app.config["SITE_URL"] + "/kredensial/kunci/")
+    assert published["kty"] == "RSA" and published["alg"] == "RS256" and published["use"] == "sig"
+    assert "d" not in published and published["x5c"]
+    assert published["kid"].rsplit("/", 1)[1] == jw_jwk.JWK(**published).thumbprint()
+    resolved = fetch(app, published["kid"])
+    assert resolved.headers["Access-Control-Allow-Origin"] == "*" and resolved.get_json() == published
+    assert app.test_client().get("/kredensial/kunci/bukan-kunci-kami").status_code == 404
+
+
+def test_credential_follows_the_official_schema_and_the_vc_jwt_rules(app, world, issued):
+    """Does the VC-JWT verify with jwcrypto against the key its kid resolves to, with exactly the OB 3.0
+    header (alg RS256, kid URI, typ JWT) and the iss/jti/nbf/sub claims, and does the credential pass the
+    official OB 3.0 AchievementCredential JSON Schema without the NIP in clear?"""
     response = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.jwt")
     assert response.status_code == 200 and response.mimetype == "application/vc+jwt"
     token = response.get_data(as_text=True)
-    header_part, payload_part, signature = token.split(".")
-    assert json.loads(b64d(header_part)) == {"alg": "RS256", "cty": "vc", "kid": issued["jwk"]["kid"],
-                                             "typ": "vc+jwt"}
-    rsa_verify(issued["jwk"], signature, f"{header_part}.{payload_part}".encode())
-    payload = credential.verify_jwt(token, issued["jwk"])
-    document = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.json").get_json()
-    del document["proof"]
-    assert payload == document
-    payload["credentialSubject"]["achievement"]["name"] = "Program Palsu"
-    forged = header_part + "." + base64.urlsafe_b64encode(canonical(payload)).rstrip(b"=").decode() + "." + signature
-    with pytest.raises(InvalidSignature):
-        credential.verify_jwt(forged, issued["jwk"])
-    with pytest.raises(InvalidSignature):
-        rsa_verify(issued["jwk"], signature, forged.rsplit(".", 1)[0].encode())
+    header, payload = verify_with_jwcrypto(app, token)
+    assert header == {"alg": "RS256", "kid": issued["jwks"]["keys"][0]["kid"], "typ": "JWT"}
+    credential_ = {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "sub")}
+    assert payload["iss"] == credential_["issuer"]["id"] and payload["jti"] == credential_["id"]
+    assert payload["sub"] == credential_["credentialSubject"]["id"]
+    assert payload["nbf"] == int(issued["issued_at"].timestamp())
+    errors = sorted(Draft201909Validator(SCHEMA, format_checker=FormatChecker()).iter_errors(credential_),
+                    key=str)
+    assert not errors, [e.message for e in errors]
+    assert "proof" not in credential_  # the VC-JWT is the proof (see credential.py)
+
+    nip = world["learner"].nip
+    assert nip not in token and nip not in json.dumps(payload) and nip[:8] + " " not in json.dumps(payload)
+    site = app.config["SITE_URL"]
+    assert credential_["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert credential_["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential_["issuer"] == {"id": f"{site}/instansi/{world['tree']['root'].id}", "type": ["Profile"],
+                                     "name": "Pemerintah Kabupaten Uji"}
+    subject = credential_["credentialSubject"]
+    assert subject["id"].startswith("urn:uuid:")
+    hashed = next(i for i in subject["identifier"] if i["hashed"])
+    assert hashed["identityHash"] == "sha256$" + hashlib.sha256((nip + hashed["salt"]).encode()).hexdigest()
+    assert credential_["evidence"][0]["id"] == f"{site}/verifikasi/{issued['code']}"
+    assert issued["number"] in credential_["description"]
+    again = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.jwt").get_data(as_text=True)
+    assert again.split(".")[1] == token.split(".")[1]  # the same credential on every download
+
+    forged = copy.deepcopy(payload)
+    forged["credentialSubject"]["achievement"]["name"] = "Program Palsu"
+    body = jw_jws.base64url_encode(json.dumps(forged).encode())
+    parts = token.split(".")
+    with pytest.raises(JWException):
+        verify_with_jwcrypto(app, f"{parts[0]}.{body}.{parts[2]}")
+
+
+def test_a_copy_downloaded_before_revocation_is_found_revoked_through_its_status_list(app, world, issued, factory):
+    """Does the credential carry a Bitstring Status List entry whose list (a VC-JWT verified with jwcrypto)
+    has the bit clear while valid and set once the certificate is revoked, for a copy taken before?"""
+    token = issued["owner"].get(f"/program/{world['program']}/sertifikat/kredensial.jwt").get_data(as_text=True)
+    _, payload = verify_with_jwcrypto(app, token)
+    status = payload["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
+    index = int(status["statusListIndex"])
+
+    def listed_revoked() -> bool:
+        response = fetch(app, status["statusListCredential"])
+        assert response.mimetype == "application/vc+jwt" and "max-age" in response.headers["Cache-Control"]
+        header, document = verify_with_jwcrypto(app, response.get_data(as_text=True))
+        assert header["typ"] == "vc+jwt" and document["id"] == status["statusListCredential"]
+        assert "BitstringStatusListCredential" in document["type"]
+        assert document["issuer"]["id"] == payload["issuer"]["id"] == document["iss"]
+        subject = document["credentialSubject"]
+        assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
+        bits = status_list.decode(subject["encodedList"])
+        assert len(bits) * 8 >= status_list.MIN_ENTRIES
+        return status_list.is_set(bits, index)
+
+    assert not listed_revoked()
+    admin = factory.person(world["tree"]["root"], role=Role.ADMIN, scope=world["tree"]["root"])
+    with app.test_request_context():
+        services.revoke(db.session.get(Person, admin.id), db.session.get(Certificate, issued["id"]),
+                        "Data ganda ditemukan", clock.now_utc())
+        db.session.commit()
+    assert listed_revoked()  # the copy downloaded before now checks as revoked
+    assert app.test_client().get(f"/kredensial/status/{world['tree']['a'].id}").status_code == 404  # not an instansi
 
 
 def test_credential_access_is_the_owners_like_the_pdf(app, world, issued, factory):
-    """Does only the holder get the credential (anonymous to login, others 403), and is a revoked one gone (410)?"""
-    url = f"/program/{world['program']}/sertifikat/kredensial"
-    for suffix in (".json", ".jwt"):
-        assert app.test_client().get(url + suffix).status_code == 302
-        colleague = client_for(app, factory.person(world["tree"]["a1"]))
-        assert colleague.get(url + suffix).status_code == 403
-    page = issued["owner"].get(f"/program/{world['program']}/sertifikat").get_data(as_text=True)
-    assert "kredensial.json" in page and "kredensial.jwt" in page
+    """Does only the holder get the credential (anonymous to login, others 403), and does a revoked one
+    answer with a page saying so (410)?"""
+    url = f"/program/{world['program']}/sertifikat/kredensial.jwt"
+    assert app.test_client().get(url).status_code == 302
+    assert client_for(app, factory.person(world["tree"]["a1"])).get(url).status_code == 403
+    assert "kredensial.jwt" in issued["owner"].get(f"/program/{world['program']}/sertifikat").get_data(as_text=True)
     with app.app_context():
         certificate = db.session.get(Certificate, issued["id"])
         certificate.revoked_at, certificate.revoked_reason = clock.now_utc(), "Data ganda"
         db.session.commit()
-    for suffix in (".json", ".jwt"):
-        assert issued["owner"].get(url + suffix).status_code == 410
+    response = issued["owner"].get(url)
+    assert response.status_code == 410 and "dicabut" in response.get_data(as_text=True)
