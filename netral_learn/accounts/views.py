@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import InvalidInput
 from ..extensions import db
-from . import login_cache, services
+from . import login_cache, services, sso
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
@@ -37,6 +37,9 @@ def login():
             ip=request.remote_addr, user_agent=request.user_agent.string,
             remember=form.remember.data,
         )
+        if outcome.person is not None and sso.password_login_closed(outcome.person):
+            db.session.rollback()  # right password, wrong door: no session, nothing changed
+            outcome = sso.refuse_password_login(outcome.person)
         db.session.commit()  # failures are counted even when the login is refused
         if outcome.person is not None:
             session.clear()
@@ -55,13 +58,14 @@ def login():
 @bp.route("/keluar", methods=["POST"])
 def logout():
     form = ActionForm()
+    id_token = session.get(sso.ID_TOKEN_KEY)
     if form.validate_on_submit() and current_user.is_authenticated:
         services.end_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
     session.clear()
     flash(_("Anda telah keluar."), "info")
-    return redirect(url_for("accounts.login"))
+    return sso_views.provider_logout(id_token) or redirect(url_for("accounts.login"))
 
 
 @bp.route("/kata-sandi", methods=["GET", "POST"])
@@ -83,4 +87,4 @@ def change_password():
                            forced=current_user.must_change_password)
 
 
-from . import activation_views, instansi_views, people_views, roster_views, unit_views  # noqa: E402,F401  (routes on bp)
+from . import activation_views, instansi_views, people_views, roster_views, sso_views, unit_views  # noqa: E402,F401  (routes on bp)
