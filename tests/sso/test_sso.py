@@ -21,7 +21,15 @@ from netral_learn.extensions import db
 
 from ..conftest import database_url, make_app
 from ..factories import Factory
-from .provider import CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, client, running_provider
+from .provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OTHER_CLIENT_ID,
+    OTHER_CLIENT_SECRET,
+    client,
+    free_port,
+    running_provider,
+)
 
 APP_URL = "http://127.0.0.1:5000"
 NIP = "199204102019032011"
@@ -170,3 +178,18 @@ def test_settings_refuse_an_incomplete_or_plain_http_issuer(tmp_path):
                   "SSO_CLIENT_ID": "netral"}
     with pytest.raises(ConfigError, match="https"):
         load_settings(tmp_path, production)
+
+
+def test_unreachable_provider_gets_a_clear_page_and_password_login_stays(tmp_root, factory):
+    """When the SSO cannot be reached, does the SSO button lead to an Indonesian page saying so,
+    while the login page and password login keep working?"""
+    app = sso_app(tmp_root, f"http://127.0.0.1:{free_port()}", SSO_TIMEOUT_SECONDS="2")
+    web = app.test_client()
+    assert "Masuk dengan SSO ASN" in web.get("/masuk").get_data(as_text=True)
+    response = web.get("/masuk/sso")
+    assert response.status_code == 503
+    assert "tidak dapat dihubungi" in response.get_data(as_text=True)
+    person = factory.person(factory.unit())
+    assert web.post("/masuk", data={"nip": person.nip, "password": Factory.PASSWORD}).status_code == 302
+    with app.app_context():
+        db.engine.dispose()
