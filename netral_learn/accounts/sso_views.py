@@ -10,7 +10,7 @@ from flask_login import current_user, login_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from ..extensions import db
+from ..extensions import db, limiter
 from . import login_cache, sso
 from .views import _safe_next, bp
 
@@ -44,16 +44,22 @@ def sso_login():
 
 
 @bp.route("/masuk/sso/kembali")
+@limiter.limit("60/minute")  # every refusal is audited: forged callbacks must not flood the trail
 def sso_callback():
     if not sso.enabled():
         abort(404)
     try:
+        issuer = request.args.get("iss")
+        if issuer is not None and issuer != current_app.config["SSO_ISSUER"]:
+            raise OAuthError(error="issuer_mismatch")  # RFC 9207: the answer of another provider
         token = sso.client().authorize_access_token(**sso.token_checks())
         claims = token.get("userinfo")
         if claims is None:
             raise OAuthError(error="missing_id_token")
         if current_app.config["SSO_NIP_CLAIM"] not in claims:
-            claims = {**sso.client().userinfo(token=token), **claims}
+            extra = sso.client().userinfo(token=token)
+            if extra.get("sub") == claims["sub"]:  # OIDC Core 5.3.2: only the same subject's claims
+                claims = {**extra, **claims}
     except (OAuthError, JoseError) as error:
         reason = getattr(error, "error", None) or type(error).__name__
         sso.refuse(str(reason)[:60])

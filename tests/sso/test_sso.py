@@ -193,3 +193,21 @@ def test_unreachable_provider_gets_a_clear_page_and_password_login_stays(tmp_roo
     assert web.post("/masuk", data={"nip": person.nip, "password": Factory.PASSWORD}).status_code == 302
     with app.app_context():
         db.engine.dispose()
+
+
+def test_callback_from_another_issuer_or_without_a_login_is_refused_and_audited(tmp_root):
+    """Is a callback naming another issuer (RFC 9207), or arriving with no login under way in this
+    browser, refused with the Indonesian page and audited?"""
+    app = sso_app(tmp_root)
+    web = app.test_client()
+    for query, reason in (("iss=https%3A%2F%2Fsso.lain.example&code=c&state=s", "issuer_mismatch"),
+                          ("code=c&state=s", "mismatching_state")):
+        response = web.get(f"/masuk/sso/kembali?{query}")
+        assert response.status_code == 400
+        assert "tidak dapat diverifikasi" in response.get_data(as_text=True)
+        with app.app_context():
+            event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+            assert event.action == "login.refused" and f'"reason":"{reason}"' in event.details
+            db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
