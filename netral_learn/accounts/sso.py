@@ -173,14 +173,18 @@ def refuse(reason: str, *, person: Person | None = None, nip: str = "", subject:
     audit.record(None, "login.refused", target, **details)
 
 
-def password_login_closed(person: Person) -> bool:
-    """Whether this person must use SSO instead of a password (staff, when required)."""
-    cfg = current_app.config
-    return enabled() and cfg["SSO_REQUIRED_FOR_STAFF"] and person.is_staff
+def closed_to_password(login_id: str) -> Person | None:
+    """The active staff member this typed login names when SSO is required for staff (they may
+    not use a password: the same refusal whether the password was right or not), else None."""
+    if not (enabled() and current_app.config["SSO_REQUIRED_FOR_STAFF"]):
+        return None
+    key = normalize_login_id(login_id or "")
+    person = db.session.scalar(select(Person).where(Person.nip == key, Person.purged_at.is_(None))) if key else None
+    return person if person is not None and person.active and person.is_staff else None
 
 
 def refuse_password_login(person: Person) -> LoginOutcome:
-    """A staff member's correct password where SSO is required: audited, no session."""
+    """A staff member's password where SSO is required: audited, no session, nothing counted."""
     refuse("sso_required", person=person, via="password")
     return LoginOutcome(error=SSO_REQUIRED)
 

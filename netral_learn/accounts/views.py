@@ -37,9 +37,10 @@ def login():
             ip=request.remote_addr, user_agent=request.user_agent.string,
             remember=form.remember.data,
         )
-        if outcome.person is not None and sso.password_login_closed(outcome.person):
-            db.session.rollback()  # right password, wrong door: no session, nothing changed
-            outcome = sso.refuse_password_login(outcome.person)
+        staff = sso.closed_to_password(form.nip.data)
+        if staff is not None:  # staff must use the SSO: one answer, right password or not, no session
+            db.session.rollback()
+            outcome = sso.refuse_password_login(staff)
         db.session.commit()  # failures are counted even when the login is refused
         if outcome.person is not None:
             session.clear()

@@ -137,8 +137,9 @@ def test_sign_in_admits_only_active_people_on_the_roster(tmp_root, factory):
 
 
 def test_staff_password_login_is_refused_when_sso_is_required(tmp_root, factory):
-    """With SSO_REQUIRED_FOR_STAFF, is an operator's correct password refused with a pointer to the
-    SSO button (audited, no session), while a participant still logs in with a password?"""
+    """With SSO_REQUIRED_FOR_STAFF, is an operator's password refused with a pointer to the SSO
+    button (audited, no session, the same answer right or wrong), while a participant still logs
+    in with a password?"""
     app = sso_app(tmp_root, SSO_REQUIRED_FOR_STAFF="1")
     unit = factory.unit()
     operator = factory.person(unit, role=Role.OPERATOR, scope=unit)
@@ -148,12 +149,16 @@ def test_staff_password_login_is_refused_when_sso_is_required(tmp_root, factory)
     assert response.status_code == 401
     page = response.get_data(as_text=True)
     assert "wajib masuk melalui SSO" in page and "/masuk/sso" in page
+    wrong = web.post("/masuk", data={"nip": operator.nip, "password": "bukan-sandinya"})
+    assert wrong.status_code == 401 and "wajib masuk melalui SSO" in wrong.get_data(as_text=True)  # no oracle
     assert web.post("/masuk", data={"nip": participant.nip, "password": Factory.PASSWORD}).status_code == 302
     with app.app_context():
         sessions = db.session.scalars(select(LoginSession.person_id)).all()
         assert sessions == [participant.id]
-        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.refused")).one()
-        assert refused.target == f"person:{operator.id}" and '"reason":"sso_required"' in refused.details
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.refused")).all()
+        assert [event.target for event in refused] == [f"person:{operator.id}"] * 2
+        assert all('"reason":"sso_required"' in event.details for event in refused)
+        assert db.session.get(Person, operator.id).failed_logins == 0
         db.session.remove()
         db.engine.dispose()
 
