@@ -216,3 +216,21 @@ def test_callback_from_another_issuer_or_without_a_login_is_refused_and_audited(
             db.session.remove()
     with app.app_context():
         db.engine.dispose()
+
+
+def test_doctor_checks_the_sso_against_the_real_provider(tmp_root, issuer):
+    """Does `flask doctor` pass with the right issuer, client and secret, and say what is wrong
+    with a wrong secret or an issuer written differently?"""
+    from netral_learn.main.doctor import check_sso
+
+    app = sso_app(tmp_root, issuer, SITE_URL=APP_URL)
+    [finding] = check_sso(app)
+    assert finding.ok, finding
+    app.config["SSO_CLIENT_SECRET"] = "salah"
+    [finding] = check_sso(app)
+    assert not finding.ok and "SSO_CLIENT_SECRET" in finding.fix
+    app.config["SSO_ISSUER"] = issuer.replace("127.0.0.1", "localhost")
+    [finding] = list(check_sso(app))[:1]
+    assert not finding.ok
+    with app.app_context():
+        db.engine.dispose()
