@@ -21,8 +21,10 @@ from sqlalchemy import select
 
 from ..core import audit
 from ..core.clock import now_utc
+from ..core.errors import OutOfScope
+from ..core.scope import instansi_in_scope
 from ..extensions import db
-from .models import Person
+from .models import Person, Unit
 from .services import LoginOutcome, normalize_login_id, start_session
 
 #: The Flask-session key holding the ID token of an SSO login (the ``id_token_hint`` at logout).
@@ -173,14 +175,36 @@ def refuse(reason: str, *, person: Person | None = None, nip: str = "", subject:
     audit.record(None, "login.refused", target, **details)
 
 
+def staff_must_use_sso(person: Person) -> bool:
+    """Staff whose deployment (``SSO_REQUIRED_FOR_STAFF``) or instansi requires the SSO."""
+    if not (enabled() and person.is_staff):
+        return False
+    if current_app.config["SSO_REQUIRED_FOR_STAFF"]:
+        return True
+    instansi = db.session.get(Unit, person.unit.root_id)
+    return bool(instansi is not None and instansi.sso_required_for_staff)
+
+
 def closed_to_password(login_id: str) -> Person | None:
-    """The active staff member this typed login names when SSO is required for staff (they may
-    not use a password: the same refusal whether the password was right or not), else None."""
-    if not (enabled() and current_app.config["SSO_REQUIRED_FOR_STAFF"]):
+    """The active staff member this typed login names when they must use the SSO (no password:
+    the same refusal whether the password was right or not), else None."""
+    if not enabled():
         return None
     key = normalize_login_id(login_id or "")
     person = db.session.scalar(select(Person).where(Person.nip == key, Person.purged_at.is_(None))) if key else None
-    return person if person is not None and person.active and person.is_staff else None
+    return person if person is not None and person.active and staff_must_use_sso(person) else None
+
+
+def set_required_for_staff(actor: Person, instansi: Unit, required: bool) -> Unit:
+    """An admin requires (or stops requiring) the SSO for the staff of an instansi they manage."""
+    if instansi.parent_id is not None or instansi not in db.session.scalars(instansi_in_scope(actor)).all():
+        raise OutOfScope()
+    before = instansi.sso_required_for_staff
+    instansi.sso_required_for_staff = bool(required)
+    db.session.flush()
+    audit.record(actor, "sso.required_for_staff", f"unit:{instansi.id}",
+                 changes={"sso_required_for_staff": [before, bool(required)]})
+    return instansi
 
 
 def refuse_password_login(person: Person) -> LoginOutcome:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 
 from authlib.integrations.base_client import OAuthError
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
+from ..core.scope import get_unit, instansi_in_scope, requires
 from ..extensions import db, limiter
 from . import login_cache, sso
+from .forms import ActionForm
+from .models import Role
 from .views import _safe_next, bp
 
 logger = logging.getLogger("netral_learn.sso")
@@ -90,3 +94,27 @@ def provider_logout(id_token: str | None):
     if url is None:
         return None
     return render_template("accounts/sso_logout.html", url=url)
+
+
+@bp.route("/admin/unit/<int:unit_id>/wajib-sso", methods=["POST"])
+@requires(Role.ADMIN)
+def unit_sso_required(unit_id: int):
+    if not sso.enabled():
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    instansi = get_unit(current_user, unit_id)
+    required = request.form.get("required") == "1"
+    sso.set_required_for_staff(current_user, instansi, required)
+    db.session.commit()
+    flash(_("Operator dan admin %(name)s kini wajib masuk melalui SSO.", name=instansi.name) if required
+          else _("Operator dan admin %(name)s boleh lagi masuk dengan kata sandi.", name=instansi.name), "success")
+    return redirect(url_for("accounts.units"))
+
+
+@bp.app_template_global("sso_instansi")
+def sso_instansi(actor) -> list:
+    """The instansi whose SSO rule for staff this admin may set (none while SSO is off)."""
+    if not sso.enabled() or actor.rank < 2:
+        return []
+    return list(db.session.scalars(instansi_in_scope(actor)))

@@ -234,3 +234,32 @@ def test_doctor_checks_the_sso_against_the_real_provider(tmp_root, issuer):
     assert not finding.ok
     with app.app_context():
         db.engine.dispose()
+
+
+def test_an_admin_requires_sso_for_the_staff_of_their_instansi(tmp_root, factory):
+    """Can an admin require the SSO for their own instansi's staff (from the Unit Kerja page; audited),
+    so that its operators' passwords are refused while another instansi's operators and the
+    participants keep theirs — and not for an instansi outside their scope?"""
+    app = sso_app(tmp_root)
+    tree = factory.tree()
+    admin = factory.person(tree["root"], role=Role.ADMIN, scope=tree["root"])
+    operator = factory.person(tree["a"], role=Role.OPERATOR, scope=tree["a"])
+    elsewhere = factory.person(tree["other_opd"], role=Role.OPERATOR, scope=tree["other_opd"])
+    participant = factory.person(tree["a1"])
+    web = app.test_client()
+    assert web.post("/masuk", data={"nip": admin.nip, "password": Factory.PASSWORD}).status_code == 302
+    page = web.get("/admin/unit").get_data(as_text=True)
+    assert "Login SSO untuk pengelola" in page and "Wajibkan SSO" in page
+    assert web.post(f"/admin/unit/{tree['root'].id}/wajib-sso", data={"required": "1"}).status_code == 302
+    assert web.post(f"/admin/unit/{tree['other'].id}/wajib-sso", data={"required": "1"}).status_code == 404
+    web.post("/keluar")
+    answers = {who.id: web.post("/masuk", data={"nip": who.nip, "password": Factory.PASSWORD}).status_code
+               for who in (operator, elsewhere)}
+    assert answers == {operator.id: 401, elsewhere.id: 302}
+    web.post("/keluar")
+    assert web.post("/masuk", data={"nip": participant.nip, "password": Factory.PASSWORD}).status_code == 302
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sso.required_for_staff")).one()
+        assert (event.actor_id, event.target) == (admin.id, f"unit:{tree['root'].id}")
+        db.session.remove()
+        db.engine.dispose()
