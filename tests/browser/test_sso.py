@@ -36,6 +36,7 @@ from .conftest import TIMEOUT_MS, assert_accessible
 
 PESERTA_NIP = "199204102019032011"
 NIP_NOT_ON_ROSTER = "198609262015051001"
+ADMIN_NIP = "197805122003122002"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def sso(tmp_root):
         # The NIP as the personnel system may send it: grouped with spaces.
         "dewi": {"nip": "19920410 201903 2 011", "name": "Dewi Lestari"},
         "asing": {"nip": NIP_NOT_ON_ROSTER, "name": "Bukan Pegawai Sini"},
+        "admin": {"nip": ADMIN_NIP, "name": "Admin BKPSDM"},
     }
     clients = [client(CLIENT_ID, CLIENT_SECRET, url), client(OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, url)]
     folder = tmp_root / "browser-sso"
@@ -66,6 +68,9 @@ def sso(tmp_root):
         unit = factory.unit("Pemerintah Kabupaten Uji")
         # A participant who never logged in: a first password waiting on a slip, to be changed.
         person = factory.person(unit, nip=PESERTA_NIP, name="Dewi Lestari", password=None)
+        # An admin who never activated a password (activation link not used yet).
+        factory.person(unit, nip=ADMIN_NIP, name="Admin BKPSDM", role="admin", scope=unit, password=None,
+                       must_change_password=True)
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="live-sso", daemon=True)
         thread.start()
@@ -214,3 +219,19 @@ def test_logout_ends_the_local_and_the_provider_session(browser_context, sso):
     page.get_by_role("link", name="Masuk dengan SSO ASN").click()
     page.wait_for_url(f"{sso.issuer}/**")
     expect(page.locator("input[name=login]")).to_be_visible()  # and the provider's too
+
+
+def test_admin_enters_by_sso_and_requires_it_for_their_staff(browser_context, sso):
+    """Does an admin who never set a password enter by SSO (no activation, no password change) and
+    require the SSO for their instansi's staff from the Unit Kerja page?"""
+    page = browser_context.new_page()
+    _start(page, sso)
+    _sign_in_at_provider(page, "admin")
+    page.wait_for_url(f"{sso.url}/**")
+    page.get_by_role("link", name="Unit Kerja", exact=True).click()
+    expect(page.get_by_role("heading", name="Login SSO untuk pengelola")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Wajibkan SSO").click()
+    expect(page.get_by_role("status")).to_contain_text("wajib masuk melalui SSO")
+    expect(page.get_by_role("button", name="Cabut kewajiban SSO")).to_be_visible()
+    assert_accessible(page)
