@@ -9,14 +9,14 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 SYSTEM_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 nginx-light systemd \
                    libreoffice-calc-nogui
 
-.PHONY: run test install system-deps translations bench lock clean
+.PHONY: run test install system-deps sso-provider translations bench lock clean
 
 run: install
 	$(FLASK) db upgrade
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo seed
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install system-deps
+test: install system-deps sso-provider
 	@# The whole suite on SQLite (always), then again on PostgreSQL when TEST_DATABASE_URL is set.
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -43,6 +43,16 @@ system-deps:
 		else echo "Install these Debian packages first:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# The real OpenID Provider the SSO tests run locally (oidc-provider, pinned in its package-lock.json).
+SSO_PROVIDER := tests/sso/provider
+sso-provider:
+	@if command -v npm >/dev/null 2>&1; then \
+		if [ ! -f $(SSO_PROVIDER)/node_modules/.package-lock.json ] \
+			|| [ $(SSO_PROVIDER)/package-lock.json -nt $(SSO_PROVIDER)/node_modules/.package-lock.json ]; then \
+			cd $(SSO_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error; \
+		fi; \
+	else echo "node and npm are missing: the SSO tests (local OpenID Provider) will be skipped (apt-get install nodejs npm)"; fi
+
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
@@ -56,4 +66,4 @@ lock:
 	PIP_FIND_LINKS= $(LOCK_TOOL) $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements-dev.txt requirements-dev.in
 
 clean:
-	rm -rf $(VENV) instance/netral_learn.db* .pytest_cache
+	rm -rf $(VENV) instance/netral_learn.db* .pytest_cache $(SSO_PROVIDER)/node_modules

@@ -109,6 +109,9 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    from .accounts import sso
+
+    sso.init_app(app)
 
     @login_manager.user_loader
     def _load(token: str):

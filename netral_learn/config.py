@@ -195,7 +195,23 @@ def load_settings(instance_path: Path, env=None) -> dict:
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": env.get("SMTP_FROM", "").strip(),
         "SMTP_TLS": _smtp_tls(env.get("SMTP_TLS")),
+        # Login through the national ASN SSO (OpenID Connect, docs/sso.md); off while SSO_ISSUER is empty.
+        "SSO_ISSUER": env.get("SSO_ISSUER", "").strip().rstrip("/"),
+        "SSO_CLIENT_ID": env.get("SSO_CLIENT_ID", "").strip(),
+        "SSO_CLIENT_SECRET": env.get("SSO_CLIENT_SECRET", ""),
+        "SSO_SCOPES": env.get("SSO_SCOPES", "openid profile").strip() or "openid profile",
+        "SSO_NIP_CLAIM": env.get("SSO_NIP_CLAIM", "nip").strip() or "nip",
+        "SSO_BUTTON_LABEL": env.get("SSO_BUTTON_LABEL", "").strip(),
+        "SSO_REQUIRED_FOR_STAFF": _bool(env.get("SSO_REQUIRED_FOR_STAFF"), False),
+        "SSO_END_SESSION": _bool(env.get("SSO_END_SESSION"), True),
+        #: Seconds of clock difference tolerated on the ID token's exp/iat (Authlib's leeway).
+        "SSO_CLOCK_LEEWAY": max(0, _int(env, "SSO_CLOCK_LEEWAY", 60)),
+        "SSO_TIMEOUT_SECONDS": max(1, _int(env, "SSO_TIMEOUT_SECONDS", 10)),
     }
+    if settings["SSO_ISSUER"] and not settings["SSO_CLIENT_ID"]:
+        raise ConfigError("SSO_CLIENT_ID wajib diisi bila SSO_ISSUER diisi.")
+    if production and settings["SSO_ISSUER"] and not settings["SSO_ISSUER"].startswith("https://"):
+        raise ConfigError("SSO_ISSUER harus alamat https:// di mode production.")
     if production and not (settings["SIGNING_PKCS12_PATH"] and Path(settings["SIGNING_PKCS12_PATH"]).is_file()):
         raise ConfigError("SIGNING_PKCS12_PATH wajib menunjuk berkas PKCS#12 kunci penandatangan di mode production.")
     if mode == "testing":

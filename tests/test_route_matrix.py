@@ -64,6 +64,12 @@ MATRIX: dict[str, tuple] = {
     "accounts.instansi_new": row("GET", "/admin/instansi/baru", "302 403 403 403 200", "403 403"),
     "accounts.login": row("GET", "/masuk", "200 302 302 302 302", "302 302"),
     "accounts.logout": row("POST", "/keluar", "302 302 302 302 302", "302 302"),
+    # SSO is off in this world (no SSO_ISSUER): its two addresses do not exist. With SSO on, the
+    # start answers 302 to everyone (anonymous: to the provider; logged in: home) and the callback
+    # without a login under way 400 (tests/browser/test_sso.py, tests/sso/test_sso.py).
+    "accounts.sso_callback": row("GET", "/masuk/sso/kembali", "404 404 404 404 404", "404 404"),
+    "accounts.sso_login": row("GET", "/masuk/sso", "404 404 404 404 404", "404 404"),
+    "accounts.unit_sso_required": row("POST", "/admin/unit/{instansi}/wajib-sso", "302 403 403 404 404", "403 404"),
     "accounts.people": row("GET", "/admin/pegawai", "302 403 200 200 200", "200 200"),
     "accounts.person_detail": row("GET", "/admin/pegawai/{person}", "302 403 200 200 200", "404 404"),
     "accounts.person_edit": row("GET", "/admin/pegawai/{person}/ubah", "302 403 200 200 200", "404 404"),

@@ -82,6 +82,8 @@ class Unit(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     #: Whether the operators of this instansi may import rosters for their own subtree (roots only).
     operators_import_roster: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: Whether this instansi's staff (operators, admins) must log in through the SSO (roots only).
+    sso_required_for_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")

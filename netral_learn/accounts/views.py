@@ -9,7 +9,7 @@ from ..core.csrf import logout_allowed
 from ..core.errors import InvalidInput
 from ..core.redirects import safe_next
 from ..extensions import csrf, db, limiter
-from . import login_audit, login_cache, services, throttle
+from . import login_audit, login_cache, services, sso, throttle
 from .forms import ActionForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("accounts", __name__)
@@ -36,6 +36,10 @@ def login():
             ip=request.remote_addr, user_agent=request.user_agent.string,
             remember=form.remember.data,
         )
+        staff = sso.closed_to_password(form.nip.data)
+        if staff is not None:  # staff must use the SSO: one answer, right password or not, no session
+            db.session.rollback()
+            outcome = sso.refuse_password_login(staff)
         login_audit.record_attempt(form.nip.data, outcome.person, ip=request.remote_addr)
         db.session.commit()  # failures are counted even when the login is refused
         if outcome.person is not None:
@@ -55,6 +59,7 @@ def login():
 @bp.route("/keluar", methods=["POST"])
 @csrf.exempt  # checked below without the time limit: a page left open all day must still log out
 def logout():
+    id_token = session.get(sso.ID_TOKEN_KEY)
     if current_user.is_authenticated:
         if not logout_allowed(request.form.get("csrf_token")):
             return render_template("accounts/logout_confirm.html", form=ActionForm())
@@ -63,7 +68,7 @@ def logout():
     logout_user()
     session.clear()
     flash(_("Anda telah keluar."), "info")
-    return redirect(url_for("accounts.login"))
+    return sso_views.provider_logout(id_token) or redirect(url_for("accounts.login"))
 
 
 @bp.route("/kata-sandi", methods=["GET", "POST"])
@@ -88,4 +93,4 @@ def change_password():
                            forced=current_user.must_change_password)
 
 
-from . import activation_views, instansi_views, people_views, roster_views, unit_views  # noqa: E402,F401  (routes on bp)
+from . import activation_views, instansi_views, people_views, roster_views, sso_views, unit_views  # noqa: E402,F401  (routes on bp)

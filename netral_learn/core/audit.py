@@ -166,6 +166,7 @@ ACTIONS: dict[str, object] = {
     "quiz.attempts_granted": _l("Percobaan kuis tambahan diberikan"),
     "privacy.notice": _l("Pemberitahuan privasi diubah"),
     "privacy.purge": _l("Data pribadi pegawai yang keluar dihapus"),
+    "sso.required_for_staff": _l("SSO diwajibkan/tidak lagi diwajibkan untuk staf"),
 }
 
 

@@ -331,9 +331,55 @@ def check_fonts(app: Flask) -> Iterator[Finding]:
     yield _ok("huruf PDF", "DejaVu tersedia; WeasyPrint membuat PDF uji.")
 
 
+def check_sso(app: Flask) -> Iterator[Finding]:
+    """With SSO on: the provider's discovery document answers for exactly SSO_ISSUER, offers PKCE
+    S256 (and a logout endpoint when SSO_END_SESSION), and its token endpoint accepts the client id
+    and secret (a probe with a made-up code: ``invalid_grant`` means the client was authenticated)."""
+    import requests
+
+    cfg = app.config
+    issuer = cfg.get("SSO_ISSUER")
+    if not issuer:
+        yield _ok("SSO", "login SSO tidak aktif (SSO_ISSUER kosong).")
+        return
+    try:
+        response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5)
+        response.raise_for_status()
+        metadata = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        yield _bad("SSO", f"dokumen discovery {issuer}/.well-known/openid-configuration tidak dapat dibaca "
+                   f"({_first_line(exc)}).", "Periksa SSO_ISSUER dan apakah server ini dapat menjangkau layanan SSO.")
+        return
+    if metadata.get("issuer") != issuer:
+        yield _bad("SSO", f"layanan SSO menyebut issuer {metadata.get('issuer')!r}, bukan {issuer!r}.",
+                   "Salin issuer persis seperti di dokumen discovery ke SSO_ISSUER (tanpa garis miring di akhir).")
+        return
+    methods = metadata.get("code_challenge_methods_supported")
+    if methods is not None and "S256" not in methods:
+        yield _bad("SSO", "layanan SSO tidak menawarkan PKCE S256.", "Minta admin SSO mengaktifkan PKCE S256.")
+    if cfg.get("SSO_END_SESSION") and not metadata.get("end_session_endpoint"):
+        yield _bad("SSO", "SSO_END_SESSION aktif tetapi layanan SSO tidak punya end_session_endpoint.",
+                   "Matikan SSO_END_SESSION, atau minta admin SSO mengaktifkan RP-initiated logout.")
+    try:
+        probe = requests.post(metadata["token_endpoint"], timeout=5,
+                              auth=(cfg["SSO_CLIENT_ID"], cfg.get("SSO_CLIENT_SECRET") or ""),
+                              data={"grant_type": "authorization_code", "code": "flask-doctor-probe",
+                                    "redirect_uri": cfg["SITE_URL"].rstrip("/") + "/masuk/sso/kembali"})
+        error = probe.json().get("error")
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        yield _bad("SSO", f"token endpoint tidak dapat dipakai ({_first_line(exc)}).",
+                   "Periksa jaringan ke layanan SSO.")
+        return
+    if error in {"invalid_client", "unauthorized_client"}:
+        yield _bad("SSO", f"layanan SSO menolak klien {cfg['SSO_CLIENT_ID']!r} ({error}).",
+                   "Periksa SSO_CLIENT_ID dan SSO_CLIENT_SECRET dengan admin SSO.")
+        return
+    yield _ok("SSO", f"{issuer} menjawab; klien {cfg['SSO_CLIENT_ID']!r} dikenali.")
+
+
 CHECKS: tuple[Callable[[Flask], Iterator[Finding]], ...] = (
     check_settings, check_database, check_redis, check_storage, check_signing, check_smtp, check_clock,
-    check_fonts,
+    check_fonts, check_sso,
 )
 
 
