@@ -39,8 +39,9 @@ def login():
         staff = sso.closed_to_password(form.nip.data)
         if staff is not None:  # staff must use the SSO: one answer, right password or not, no session
             db.session.rollback()
-            outcome = sso.refuse_password_login(staff)
-        login_audit.record_attempt(form.nip.data, outcome.person, ip=request.remote_addr)
+            outcome = sso.refuse_password_login(staff)  # audited there, as a refusal for SSO
+        else:
+            login_audit.record_attempt(form.nip.data, outcome.person, ip=request.remote_addr)
         db.session.commit()  # failures are counted even when the login is refused
         if outcome.person is not None:
             session.clear()

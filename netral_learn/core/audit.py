@@ -135,6 +135,7 @@ ACTIONS: dict[str, object] = {
     "pact.pdf": _l("PDF pakta dibuat"),
     "pact.witness_sign": _l("Pakta ditandatangani saksi"),
     "pact.revoke": _l("Pakta dicabut"),
+    "pact.reopen": _l("Penandatanganan pakta dibuka ulang"),
     "pact_template.create": _l("Templat pakta dibuat"),
     "pact_version.update": _l("Versi pakta diubah"),
     "pact_version.publish": _l("Versi pakta diterbitkan"),
