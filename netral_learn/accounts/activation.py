@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput
-from ..core.scope import Action, require
+from .scope import Action, require
 from ..extensions import db
 from . import login_cache, passwords
 from .models import ActivationLink, Person

@@ -11,8 +11,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..core.scope import Action, acts_on_person
+from ..core.tabular import error_report_csv
 from ..extensions import db
+from .scope import Action, acts_on_person
 from . import roster, services, throttle
 from .models import Unit
 
@@ -58,7 +59,7 @@ def import_command(file: Path, dry_run: bool, instansi: str | None, errors_csv: 
     for title, count in plan.field_counts().items():
         click.echo(f"  {title}: {count['changed']} berubah" + (f", {count['cleared']} dikosongkan" if count["cleared"] else ""))
     if errors_csv and plan.errors:
-        errors_csv.write_bytes(roster.error_report_csv(plan))
+        errors_csv.write_bytes(error_report_csv(plan))
     if plan.errors:
         for error in plan.errors[:20]:
             click.echo(f"  baris {error.row}, kolom {error.column}: {error.message}", err=True)

@@ -7,15 +7,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from wtforms.fields.choices import SelectChoice
 
+from ..core.forms import select_choices
 from ..core.ids import coerce_id
 from .models import Jenis, Role
-
-
-def select_choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 ROLE_LABELS = {
@@ -50,10 +45,6 @@ class SetPasswordForm(FlaskForm):
         _l("Ulangi kata sandi baru"),
         validators=[DataRequired(_l("Ulangi kata sandi baru.")), EqualTo("new", _l("Kedua kata sandi baru tidak sama."))],
     )
-
-
-class ActionForm(FlaskForm):
-    """A POST button with nothing but its CSRF token."""
 
 
 JENIS_CHOICES = [("", _l("Semua jenis")), (Jenis.PNS.value, "PNS"), (Jenis.PPPK.value, "PPPK"),

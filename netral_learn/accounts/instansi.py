@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..core import audit
 from ..core.errors import NotAllowed
-from ..core.scope import subtree_clause
+from .scope import subtree_clause
 from ..extensions import db
 from . import activation
 from .models import Person, Role, Unit

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import InvalidInput
-from ..core.scope import requires
+from .scope import requires
 from ..extensions import db
 from . import instansi as instansi_services
 from .forms import InstansiForm

@@ -1,7 +1,7 @@
 """Correcting one person from a form: add, edit, move (deactivate/reactivate: services.py).
 
 Operators act within their subtree on lower ranks, admins within their instansi; the rule is
-:func:`~netral_learn.core.scope.may_act_on`. Every change is audited with its before and after
+:func:`~netral_learn.accounts.scope.may_act_on`. Every change is audited with its before and after
 values. The field rules are the roster import's, so a person typed by hand and a person imported
 from a file are held to the same standard. Services flush, never commit.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ..core import audit
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.scope import Action, may_add_in_unit, require
+from .scope import Action, may_add_in_unit, require
 from ..extensions import db
 from . import activation
 from .models import Jenis, Person, Role, Unit

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 
 from ..core import person_page
 from ..core.clock import now_utc
 from ..core.errors import DomainError, InvalidInput
 from ..core.ids import page_number, parse_id, query_id
-from ..core.scope import (
+from .scope import (
     Action,
     acts_on_person,
     get_person,
@@ -19,36 +19,17 @@ from ..core.scope import (
     people_in_scope,
     requires,
     subtree_clause,
-    units_in_scope,
 )
 from ..core import audit
 from ..extensions import db
 from . import activation, services, slips, throttle
 from . import people as people_services
-from .forms import (
-    ROLE_LABELS,
-    ActionForm,
-    PeopleFilterForm,
-    PersonForm,
-    RoleForm,
-    SetPasswordForm,
-    select_choices,
-)
+from ..core.forms import ActionForm, select_choices
+from .forms import ROLE_LABELS, PeopleFilterForm, PersonForm, RoleForm, SetPasswordForm
 from .models import ROLE_RANK, Person, Role, Unit
 from .nip import canonical_text
-from .units import unit_label
+from .units import unit_options
 from .views import bp
-
-
-def unit_options(actor) -> list[tuple[int, str]]:
-    """(id, full path label) of the active units in the actor's scope, sorted by label."""
-    units = db.session.scalars(units_in_scope(actor)).all()
-    names = {u.id: u.name for u in units}
-    all_names = names
-    missing = {i for u in units for i in u.ancestor_ids} - set(names)
-    if missing:
-        all_names = {**names, **dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).tuples().all())}
-    return sorted(((u.id, unit_label(u, all_names)) for u in units if u.active), key=lambda c: c[1].lower())
 
 
 def filtered_people(actor, form: PeopleFilterForm):

@@ -26,10 +26,10 @@ from sqlalchemy import bindparam, func, insert, select, update
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.scope import Action, instansi_in_scope, may_manage_person, operators_may_import, subtree_clause
+from .scope import Action, instansi_in_scope, may_manage_person, operators_may_import, subtree_clause
 from ..core.spreadsheet import looks_like_formula
 from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
-                            check_xlsx_archive, error_report_csv, read_table, visible)
+                            check_xlsx_archive, read_table, visible)
 from ..extensions import db
 from . import passwords
 from .models import ROLE_RANK, Jenis, Person, Role, Unit
@@ -400,7 +400,7 @@ def plan_import(filename: str, data: bytes, *, scope_path: str | None, today: da
     ``scope_path`` limits the units (and existing people) the file may touch: the uploader's
     subtree or instansi, or None for a superadmin / the CLI without --instansi. With an
     ``actor``, a row that would change someone the actor may not manage
-    (:func:`~netral_learn.core.scope.may_manage_person`) is a row error. ``lock`` (for the
+    (:func:`~netral_learn.accounts.scope.may_manage_person`) is a row error. ``lock`` (for the
     apply) locks the rows of the people compared until the transaction ends.
     """
     today = today or date.today()
@@ -502,7 +502,7 @@ def _compare_with_database(plan: RosterPlan, records: dict[str, tuple[int, dict]
 
 
 def _manageable(actor: Person, person_ids: list[int]) -> set[int]:
-    """The ids among ``person_ids`` of the people the actor may manage (the one rule of core.scope)."""
+    """The ids among ``person_ids`` of the people the actor may manage (the one rule of accounts.scope)."""
     from sqlalchemy.orm import selectinload
 
     allowed: set[int] = set()

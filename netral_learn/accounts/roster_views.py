@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import NotAllowed
-from ..core.scope import Action, acts_on_person, get_unit, requires, scope_path
+from .scope import Action, acts_on_person, get_unit, requires, scope_path
 from ..core.storage import StagedUpload
-from ..core.tabular import reading_of
+from ..core.tabular import error_report_csv, reading_of
 from ..extensions import db
 from . import roster
-from .forms import ActionForm, RosterApplyForm, RosterUploadForm
+from .forms import RosterApplyForm, RosterUploadForm
+from ..core.forms import ActionForm
 from .models import Role
 from .views import bp
 
@@ -47,7 +48,7 @@ def _summary(plan: roster.RosterPlan) -> dict:
 
 def _stage_results(staged: StagedUpload, plan: roster.RosterPlan) -> None:
     staged.write_extra("summary.json", json.dumps(_summary(plan), default=str).encode())
-    staged.write_extra("errors.csv", roster.error_report_csv(plan))
+    staged.write_extra("errors.csv", error_report_csv(plan))
     staged.write_extra("changes.csv", roster.changes_csv(plan))
 
 

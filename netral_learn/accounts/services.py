@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.scope import Action, require
+from .scope import Action, require
 from ..extensions import db
 from . import activation, login_cache, passwords, throttle
 from .models import ROLE_RANK, LoginSession, Person, Role, Unit
@@ -260,7 +260,7 @@ def set_person_active(actor: Person, person: Person, active: bool) -> None:
 
 def assign_role(actor: Person, person: Person, role: Role, scope_unit: Unit | None) -> None:
     """Make a person participant, operator of a subtree, or (superadmin only) admin."""
-    from ..core.scope import unit_in_scope
+    from .scope import unit_in_scope
 
     require(actor, person, Action.ROLE)
     if ROLE_RANK[role] >= actor.rank and actor.role != Role.SUPERADMIN:

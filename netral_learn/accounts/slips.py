@@ -8,7 +8,7 @@ from sqlalchemy import Select
 
 from ..core import audit
 from ..core.pdf import render_pdf
-from ..core.scope import Action, may_act_on
+from .scope import Action, may_act_on
 from ..extensions import db
 from . import passwords
 from ..core.i18n import format_date_id, zone_of
@@ -43,7 +43,7 @@ class SlipBatch:
 
 def pending_slips(actor: Person | None, query: Select) -> SlipBatch:
     """Slips for the people of ``query`` still on an unexpired generated password whom ``actor``
-    may print for (:func:`~netral_learn.core.scope.may_act_on` decides each one: never staff)."""
+    may print for (:func:`~netral_learn.accounts.scope.may_act_on` decides each one: never staff)."""
     query = (query.where(Person.initial_password_enc.is_not(None), Person.active.is_(True),
                          not_expired())
              .order_by(Unit.path, Unit.name, Person.name, Person.id).limit(MAX_SLIPS_PER_PDF + 1))

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import OutOfScope
-from ..core.scope import instansi_in_scope
+from .scope import instansi_in_scope
 from ..extensions import db
 from .models import Person, Unit
 from .services import LoginOutcome, normalize_login_id, start_session

@@ -12,10 +12,10 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from ..core.redirects import safe_next
-from ..core.scope import get_unit, instansi_in_scope, requires
+from .scope import get_unit, instansi_in_scope, requires
 from ..extensions import db, limiter
 from . import login_cache, sso
-from .forms import ActionForm
+from ..core.forms import ActionForm
 from .models import Role
 from .views import bp
 

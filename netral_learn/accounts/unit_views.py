@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 
 from ..core.errors import InvalidInput
 from ..core.ids import query_id
-from ..core.scope import get_unit, requires, subtree_clause, units_in_scope
+from .scope import get_unit, requires, subtree_clause, units_in_scope
 from ..extensions import db
 from . import units as unit_services
-from .forms import ActionForm, MoveUnitForm, RenameUnitForm, UnitForm, select_choices
+from .forms import MoveUnitForm, RenameUnitForm, UnitForm
+from ..core.forms import ActionForm, select_choices
 from .models import Person, Role, Unit
-from .people_views import unit_options
+from .units import unit_options
 from .views import bp
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, literal, select, update
 
 from ..core import audit
 from ..core.errors import InvalidInput
-from ..core.scope import subtree_clause
+from .scope import subtree_clause, units_in_scope
 from ..extensions import db
 from .models import Person, Unit
 
@@ -163,3 +163,14 @@ def build_tree(units: list[Unit]) -> list[TreeNode]:
 def unit_label(unit: Unit, names_by_id: dict[int, str]) -> str:
     """Full path of names, e.g. 'Pemkab Paser › Dinas Pendidikan › Sekretariat'."""
     return " \u203a ".join(names_by_id.get(i, "?") for i in unit.ancestor_ids)
+
+
+def unit_options(actor) -> list[tuple[int, str]]:
+    """(id, full path label) of the active units in the actor's scope, sorted by label."""
+    units = db.session.scalars(units_in_scope(actor)).all()
+    names = {u.id: u.name for u in units}
+    all_names = names
+    missing = {i for u in units for i in u.ancestor_ids} - set(names)
+    if missing:
+        all_names = {**names, **dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).tuples().all())}
+    return sorted(((u.id, unit_label(u, all_names)) for u in units if u.active), key=lambda c: c[1].lower())

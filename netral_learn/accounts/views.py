@@ -10,7 +10,8 @@ from ..core.errors import InvalidInput
 from ..core.redirects import safe_next
 from ..extensions import csrf, db, limiter
 from . import login_audit, login_cache, services, sso, throttle
-from .forms import ActionForm, ChangePasswordForm, LoginForm
+from .forms import ChangePasswordForm, LoginForm
+from ..core.forms import ActionForm
 
 bp = Blueprint("accounts", __name__)
 

@@ -9,12 +9,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.forms import ActionForm, select_choices
+from ..core.forms import ActionForm, select_choices
 from ..accounts.models import Role
-from ..accounts.people_views import unit_options
+from ..accounts.units import unit_options
 from ..core.clock import now_utc
 from ..core.i18n import zone_of
-from ..core.scope import get_unit, requires
+from ..accounts.scope import get_unit, requires
 from ..core.transactions import attempt
 from . import openapi, services
 from .forms import ClientForm

@@ -64,7 +64,7 @@ class ApiClient(db.Model):
 
 @dataclass(frozen=True)
 class ClientActor:
-    """Duck-typed stand-in for a staff :class:`Person` in ``core.scope`` and ``reports.services``:
+    """Duck-typed stand-in for a staff :class:`Person` in ``accounts.scope`` and ``reports.services``:
     the admin of its instansi when scoped to the root, else an operator of its unit subtree.
     Its ``id`` is None, so it never counts as 'the person themself'."""
 

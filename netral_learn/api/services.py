@@ -19,7 +19,7 @@ from ..accounts.models import Jenis, Person, Role, Unit
 from ..certificates.models import Certificate
 from ..core import audit
 from ..core.errors import DomainError, InvalidInput, OutOfScope
-from ..core.scope import instansi_in_scope, require_role, unit_in_scope
+from ..accounts.scope import instansi_in_scope, require_role, unit_in_scope
 from ..courses.models import Enrollment, Program
 from ..extensions import db
 from ..reports.followup import RowPage, count_rows
@@ -221,7 +221,7 @@ class CertificateStatus:
 
 def certificates_query(program: Program, unit: Unit, *, status: str | None = None, nip: str | None = None):
     """SELECT of the program's certificates (valid and revoked) of the people in ``unit``'s subtree."""
-    from ..core.scope import subtree_clause
+    from ..accounts.scope import subtree_clause
 
     query = (select(Person.nip, Person.name, Unit.id, Unit.name, Certificate.id, Certificate.number,
                     Certificate.verify_code, Certificate.instansi_id, Certificate.issued_at, Certificate.reissued_at,

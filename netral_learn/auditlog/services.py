@@ -18,7 +18,7 @@ from ..accounts.models import Person, Role
 from ..accounts.nip import normalize
 from ..core import audit
 from ..core.audit import AuditEvent
-from ..core.scope import require_role, scope_path
+from ..accounts.scope import require_role, scope_path
 from ..extensions import db
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from ..accounts.forms import select_choices
+from ..core.forms import select_choices
 from ..accounts.models import Role
 from ..core import audit
 from ..core.i18n import zone_of
 from ..core.ids import page_number
-from ..core.scope import requires
+from ..accounts.scope import requires
 from ..extensions import db
 from . import anchors, services
 from .forms import AuditFilterForm

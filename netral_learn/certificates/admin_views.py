@@ -15,12 +15,12 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from ..accounts.forms import ActionForm, select_choices
+from ..core.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
-from ..accounts.people_views import unit_options
+from ..accounts.units import unit_options
 from ..core.errors import InvalidInput
 from ..core.ids import query_id
-from ..core.scope import instansi_in_scope, requires, subtree_clause
+from ..accounts.scope import instansi_in_scope, requires, subtree_clause
 from ..core.transactions import attempt
 from ..core.zipstream import stream_zip
 from ..core import audit

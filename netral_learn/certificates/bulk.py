@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Person, Role, Unit
 from ..core.errors import OutOfScope
-from ..core.scope import get_unit, people_in_scope, require_role, scope_path, subtree_clause
+from ..accounts.scope import get_unit, people_in_scope, require_role, scope_path, subtree_clause
 from ..courses.models import Program
 from ..extensions import db
 from . import services

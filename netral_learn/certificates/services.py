@@ -313,7 +313,7 @@ def revoke_for_pact(actor: Person, signature, reason: str, now: datetime) -> Cer
 def get_certificate_for_staff(actor: Person, certificate_id: int, action=None) -> Certificate:
     """A certificate whose holder the actor may see (404 otherwise) and, when ``action`` is given
     (e.g. revoke or re-issue: Action.EDIT), may act on (403 otherwise)."""
-    from ..core.scope import Action, get_person
+    from ..accounts.scope import Action, get_person
 
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:

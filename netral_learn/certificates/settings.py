@@ -17,7 +17,7 @@ from ..accounts.models import Person, Role, Unit
 from ..core import audit
 from ..core.errors import InvalidInput, OutOfScope
 from ..core.pdf import render_pdf
-from ..core.scope import get_unit, instansi_in_scope, require_role
+from ..accounts.scope import get_unit, instansi_in_scope, require_role
 from ..core.storage import atomic_write, storage_root
 from ..courses.attachments import sniff
 from ..extensions import db

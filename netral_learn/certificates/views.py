@@ -8,11 +8,11 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ActionForm
+from ..core.forms import ActionForm
 from ..accounts.models import Role
 from ..core import person_page
 from ..core.clock import now_utc
-from ..core.scope import Action, acts_on_person, requires
+from ..accounts.scope import Action, acts_on_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step
@@ -188,7 +188,7 @@ def revoke(certificate_id: int):
 def _person_section(actor, person):
     """The person page lists their certificates, so a corrected name can be re-issued."""
     from ..accounts.people import last_correction_at
-    from ..core.scope import may_act_on
+    from ..accounts.scope import may_act_on
 
     certificates = services.certificates_of(person.id)
     if not certificates:

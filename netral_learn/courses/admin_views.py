@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..accounts.forms import ActionForm, select_choices
+from ..core.forms import ActionForm, select_choices
 from ..accounts.models import Jenis, Role, Unit
-from ..accounts.people_views import unit_options
+from ..accounts.units import unit_options
 from ..core.i18n import local_today
 from ..core.ids import query_id
 from ..core.markdown import render_markdown
-from ..core.scope import get_unit, instansi_in_scope, requires
+from ..accounts.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
 from ..extensions import csrf, db
 from . import attachments, authoring, cycle, programs

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..accounts.models import Person
 from ..core.errors import InvalidInput
 from ..core.markdown import ATTACHMENT_SCHEME
-from ..core.scope import unit_in_scope
+from ..accounts.scope import unit_in_scope
 from ..core.storage import storage_root
 from ..extensions import db
 from .models import Attachment, Module, Program

@@ -23,7 +23,7 @@ from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed, OutOfScope
 from ..core.markdown import reading_minutes
-from ..core.scope import instansi_in_scope, unit_in_scope
+from ..accounts.scope import instansi_in_scope, unit_in_scope
 from ..extensions import db
 from . import attachments
 from .models import Attachment, Course, CourseReview, CourseVersion, Module, VersionStatus

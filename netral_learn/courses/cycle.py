@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import Person
 from ..core import audit
 from ..core.errors import InvalidInput
-from ..extensions import db
 from .models import CourseVersion, Program, VersionStatus
 from .programs import create_program
 

@@ -16,7 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..accounts.forms import JENIS_CHOICES, select_choices
+from ..accounts.forms import JENIS_CHOICES
+from ..core.forms import select_choices
 from ..accounts.models import Jenis
 from ..core.ids import coerce_id
 from .authoring import MAX_MINUTES

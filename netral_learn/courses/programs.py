@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import ROLE_RANK, Jenis, Person, Role, Unit
 from ..core import audit
 from ..core.errors import InvalidInput, OutOfScope
-from ..core.scope import instansi_in_scope, unit_in_scope
+from ..accounts.scope import instansi_in_scope, unit_in_scope
 from ..extensions import db
 from .authoring import courses_for
 from .models import CourseVersion, Program, ProgramTarget, VersionStatus

@@ -14,7 +14,7 @@ from ..core.markdown import render_markdown
 from ..core.headers import reloadable
 from ..core.storage import storage_root
 from ..extensions import db
-from ..accounts.forms import ActionForm
+from ..core.forms import ActionForm
 from . import attachments, services
 from .models import Attachment
 

@@ -5,9 +5,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from ..accounts.forms import ActionForm
+from ..core.forms import ActionForm
 from ..accounts.models import Role
-from ..core.scope import requires
+from ..accounts.scope import requires
 from ..core.redirects import safe_next
 from ..extensions import db
 

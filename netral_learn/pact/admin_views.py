@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..accounts.forms import ActionForm, select_choices
+from ..core.forms import ActionForm, select_choices
 from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.ids import page_number
-from ..core.scope import get_unit, instansi_in_scope, requires
+from ..accounts.scope import get_unit, instansi_in_scope, requires
 from ..core.transactions import attempt
 from ..courses.models import Program
 from ..courses.programs import get_program_for_admin, programs_for_admin

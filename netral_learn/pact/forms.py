@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..accounts.forms import select_choices
+from ..core.forms import select_choices
 from ..core.ids import coerce_id
 from .templates_admin import MAX_CLAUSES
 

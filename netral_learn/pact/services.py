@@ -24,7 +24,7 @@ from ..core import audit
 from ..core.errors import DomainError, InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import local_today
 from ..core.jobs import queue_after_commit, run_in_app
-from ..core.scope import Action, require
+from ..accounts.scope import Action, require
 from ..core.storage import storage_root, write_new_file
 from ..courses import services as course_services
 from ..courses.models import Enrollment, Program

@@ -22,7 +22,7 @@ from ..core import audit
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, NotAllowed, OutOfScope
 from ..core.i18n import zone_of
-from ..core.scope import instansi_in_scope, may_view_person, people_in_scope, unit_in_scope
+from ..accounts.scope import instansi_in_scope, may_view_person, people_in_scope, unit_in_scope
 from ..courses.models import Program
 from ..extensions import db
 from . import document, services

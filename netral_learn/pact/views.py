@@ -5,11 +5,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ActionForm
+from ..core.forms import ActionForm
 from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.ids import parse_id
-from ..core.scope import Action, acts_on_person, get_person, requires
+from ..accounts.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..courses import services as course_services
 from ..courses.progress import Step

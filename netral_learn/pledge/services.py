@@ -12,7 +12,7 @@ from ..core import audit
 from ..core.cache import cached_json
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput, OutOfScope
-from ..core.scope import unit_in_scope
+from ..accounts.scope import unit_in_scope
 from ..courses.models import Program
 from ..extensions import db
 from ..reports.funnel import child_rows

@@ -12,13 +12,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts.forms import select_choices
+from ..core.forms import select_choices
 from ..accounts.models import Role
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput
 from ..core.i18n import ZONE_ABBREVIATIONS, format_datetime_zone, zone_of
 from ..core.ids import coerce_id
-from ..core.scope import requires, unit_in_scope
+from ..accounts.scope import requires, unit_in_scope
 from ..courses.models import Program
 from ..extensions import db
 from . import services

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from ..core.clock import now_utc
 from ..core.errors import InvalidInput
-from ..core.scope import Action, acts_on_person
+from ..accounts.scope import Action, acts_on_person
 from ..extensions import db
 
 privacy_cli = AppGroup("privacy", help="Pelindungan data pribadi.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,7 @@ from ..core.clock import now_utc
 from ..core.i18n import local_today
 from ..core.ids import query_id
 from ..core.pdf import render_pdf
-from ..core.scope import requires
+from ..accounts.scope import requires
 from ..core.transactions import attempt
 from . import services
 from .forms import NoticeForm

@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.forms import ActionForm, select_choices
+from ..core.forms import ActionForm, select_choices
 from ..accounts.models import Role, Unit
 from ..core.errors import InvalidInput, NotAllowed
 from ..core.ids import page_number
 from ..core.redirects import safe_next
-from ..core.scope import requires
+from ..accounts.scope import requires
 from ..core.storage import StagedUpload
 from ..core.tabular import error_report_csv, reading_of
 from ..courses import authoring, programs

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..accounts.forms import select_choices
+from ..core.forms import select_choices
 from . import bank, grading
 from .models import Question, ReviewMode
 

@@ -16,7 +16,7 @@ from ..accounts.contacts import Contact, contacts_for
 from ..accounts.models import Person
 from ..core import audit
 from ..core.errors import InvalidInput, NotAllowed
-from ..core.scope import Action, may_manage_person
+from ..accounts.scope import Action, may_manage_person
 from ..core.transactions import insert_or_nothing
 from ..courses.models import Program
 from ..courses.progress import Step

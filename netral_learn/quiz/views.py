@@ -15,7 +15,7 @@ from ..core.clock import now_utc
 from ..core.ids import parse_id
 from ..courses import services as course_services
 from ..extensions import csrf, db
-from ..accounts.forms import ActionForm
+from ..core.forms import ActionForm
 from . import services
 from .models import AttemptKind, AttemptStatus
 

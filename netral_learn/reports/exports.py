@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Unit
 from ..certificates.services import settings_for
-from ..core import audit
 from ..core.i18n import format_date_id, format_datetime_zone, local_date
 from ..core.pdf import render_pdf
 from ..core.spreadsheet import DECIMAL, INTEGER, csv_bytes, write_xlsx

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from ..accounts.models import Jenis, Person, Unit
 from ..certificates.models import Certificate
 from ..core.clock import now_utc
-from ..core.scope import subtree_clause
+from ..accounts.scope import subtree_clause
 from ..courses.models import Enrollment, Module, ModuleProgress, Program
 from ..core.transactions import on_postgresql
 from ..extensions import db

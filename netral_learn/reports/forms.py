@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..accounts.forms import JENIS_CHOICES, select_choices
+from ..accounts.forms import JENIS_CHOICES
+from ..core.forms import select_choices
 from .followup import STAGE_LABELS
 
 

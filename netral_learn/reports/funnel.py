@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from ..accounts.models import Jenis, Person, Role, Unit
 from ..certificates.models import Certificate
 from ..core.i18n import DEFAULT_ZONE
-from ..core.scope import subtree_clause
+from ..accounts.scope import subtree_clause
 from ..courses.models import Enrollment, Program, ProgramTarget
 from ..courses.services import targeted_people_clause
 from ..core.transactions import on_postgresql

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, literal, or_, select
 
 from ..accounts.models import ROLE_RANK, Person, Role, Unit
 from ..core.errors import OutOfScope
-from ..core.scope import get_unit, scope_path, subtree_clause
+from ..accounts.scope import get_unit, scope_path, subtree_clause
 from ..courses.models import Program, ProgramTarget
 from ..extensions import db
 from .funnel import path_upper

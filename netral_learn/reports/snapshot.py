@@ -35,7 +35,7 @@ from ..accounts.models import Person, Unit
 from ..certificates.models import Certificate
 from ..core.cache import cached_json
 from ..core.clock import now_utc
-from ..core.scope import subtree_clause
+from ..accounts.scope import subtree_clause
 from ..courses.models import Enrollment, Program
 from ..core.transactions import on_postgresql
 from ..extensions import db

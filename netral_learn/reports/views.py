@@ -15,7 +15,7 @@ from ..core import audit
 from ..core.i18n import format_datetime_zone, local_today
 from ..core.ids import page_number, parse_id
 from ..core.phone import whatsapp_number
-from ..core.scope import Action, acts_on_person, get_person, requires
+from ..accounts.scope import Action, acts_on_person, get_person, requires
 from ..core.transactions import attempt
 from ..quiz import grants
 from ..extensions import db

@@ -7,7 +7,7 @@ import pytest
 
 from netral_learn.accounts.models import Person, Role, Unit
 from netral_learn.core.audit import AuditEvent
-from netral_learn.core.scope import Action, decided
+from netral_learn.accounts.scope import Action, decided
 from netral_learn.extensions import db
 
 from ..factories import Factory, make_nip

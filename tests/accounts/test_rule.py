@@ -22,7 +22,7 @@ from netral_learn.accounts.models import ActivationLink, Person, Role
 from netral_learn.accounts.passwords import decrypt_initial
 from netral_learn.core.audit import AuditEvent
 from netral_learn.core.clock import now_utc
-from netral_learn.core.scope import Action, decided, may_act_on
+from netral_learn.accounts.scope import Action, decided, may_act_on
 from netral_learn.extensions import db
 
 from ..factories import Factory

@@ -2,7 +2,7 @@
 import pytest
 
 from netral_learn.accounts.models import Person, Role
-from netral_learn.core.scope import may_manage_person, may_view_person
+from netral_learn.accounts.scope import may_manage_person, may_view_person
 from netral_learn.extensions import db
 
 

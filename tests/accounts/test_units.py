@@ -5,7 +5,7 @@ from sqlalchemy import select
 from netral_learn.accounts import units
 from netral_learn.accounts.models import Person, Unit
 from netral_learn.core.errors import InvalidInput
-from netral_learn.core.scope import subtree_clause
+from netral_learn.accounts.scope import subtree_clause
 from netral_learn.extensions import db
 
 

@@ -14,9 +14,9 @@ import enum
 from blinker import Namespace
 from sqlalchemy import Select, and_, false, select, true
 
-from ..accounts.models import ROLE_RANK, Person, Role, Unit
+from ..core.errors import NotAllowed, OutOfScope
 from ..extensions import db
-from .errors import NotAllowed, OutOfScope
+from .models import ROLE_RANK, Person, Role, Unit
 
 
 def subtree_clause(path_column, path: str):
