@@ -89,14 +89,19 @@ def staff_pdf(signature_id: int):
     return _pdf(signature)
 
 
+def _signature_to_act_on(signature_id: int):
+    """A pact signature and its signer, whom the staff member may act on (404 / 403 otherwise)."""
+    signature = db.session.get(PactSignature, signature_id)
+    if signature is None:
+        abort(404)
+    return signature, get_person(current_user, signature.person_id, Action.EDIT)
+
+
 @bp.route("/admin/pakta/<int:signature_id>/cabut", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 @acts_on_person(Action.EDIT)
 def revoke(signature_id: int):
-    signature = db.session.get(PactSignature, signature_id)
-    if signature is None:
-        abort(404)
-    person = get_person(current_user, signature.person_id, Action.EDIT)
+    signature, person = _signature_to_act_on(signature_id)
     form = PactRevokeForm()
     error = None
     if form.validate_on_submit():
@@ -115,10 +120,7 @@ def revoke(signature_id: int):
 @acts_on_person(Action.EDIT)
 def reopen(signature_id: int):
     """After a revocation: let the person sign the pact again (the revoked one keeps its code and record)."""
-    signature = db.session.get(PactSignature, signature_id)
-    if signature is None:
-        abort(404)
-    person = get_person(current_user, signature.person_id, Action.EDIT)
+    signature, person = _signature_to_act_on(signature_id)
     form = ActionForm()
     error = None
     if form.validate_on_submit():
