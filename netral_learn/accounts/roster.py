@@ -25,14 +25,13 @@ from sqlalchemy import bindparam, func, insert, select, update
 
 from ..core import audit
 from ..core.clock import now_utc
-from ..core.errors import OutOfScope
-from .scope import Action, instansi_in_scope, may_manage_person, operators_may_import, subtree_clause
+from .scope import Action, may_manage_person, operators_may_import, require_administered, subtree_clause
 from ..core.spreadsheet import looks_like_formula
 from ..core.tabular import (Column, ImportPlan, ImportResult, RowError, Table, TabularFileError, cell_errors,
                             check_xlsx_archive, read_table, visible)
 from ..extensions import db
 from . import passwords
-from .models import ROLE_RANK, Jenis, Person, Role, Unit
+from .models import Jenis, Person, Role, Unit
 from .nip import IdentifierError, validate_identifier
 
 MAX_ROWS = 200_000
@@ -657,17 +656,9 @@ def may_import(actor: Person) -> bool:
     return operators_may_import(actor)
 
 
-def import_permissions(actor: Person) -> list[Unit]:
-    """The instansi whose operator import setting the actor may change (admins and above)."""
-    if actor.rank < ROLE_RANK[Role.ADMIN]:
-        return []
-    return list(db.session.scalars(instansi_in_scope(actor)))
-
-
 def set_operator_import(actor: Person, instansi: Unit, allowed: bool) -> Unit:
     """Allow or forbid the operators of an instansi to import rosters for their own subtree."""
-    if instansi.parent_id is not None or instansi not in import_permissions(actor):
-        raise OutOfScope()
+    require_administered(actor, instansi)
     instansi.operators_import_roster = bool(allowed)
     db.session.flush()
     audit.record(actor, "roster.operator_import", f"unit:{instansi.id}", allowed=bool(allowed))

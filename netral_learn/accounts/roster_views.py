@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import NotAllowed
-from .scope import Action, acts_on_person, get_unit, requires, scope_path
+from .scope import Action, acts_on_person, get_unit, instansi_administered, requires, scope_path
 from ..core.storage import StagedUpload
 from ..core.tabular import error_report_csv, reading_of
 from ..extensions import db
@@ -73,7 +73,7 @@ def roster_upload():
     elif form.errors.get("file"):
         error = form.errors["file"][0]
     return render_template("accounts/roster_upload.html", form=form, error=error, columns=roster.COLUMNS,
-                           clear_marker=roster.CLEAR_MARKER, instansi=roster.import_permissions(current_user),
+                           clear_marker=roster.CLEAR_MARKER, instansi=instansi_administered(current_user),
                            permission_form=ActionForm()), (400 if error else 200)
 
 

@@ -190,6 +190,20 @@ def instansi_in_scope(actor: Person) -> Select:
     return units_in_scope(actor).where(Unit.parent_id.is_(None)).order_by(Unit.name)
 
 
+def instansi_administered(actor: Person) -> list[Unit]:
+    """The instansi whose settings the actor may change as a whole: those in scope, for admins and
+    superadmins; none for anyone else (operators manage a subtree, not an instansi's rules)."""
+    if actor.rank < ROLE_RANK[Role.ADMIN]:
+        return []
+    return list(db.session.scalars(instansi_in_scope(actor)))
+
+
+def require_administered(actor: Person, instansi: Unit) -> None:
+    """OutOfScope (404) unless ``instansi`` is a root unit the actor administers."""
+    if instansi.parent_id is not None or instansi not in instansi_administered(actor):
+        raise OutOfScope()
+
+
 def requires(minimum: Role):
     """View decorator: logged in, and at least ``minimum`` role (403 otherwise)."""
     from functools import wraps

@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from ..core import audit
 from ..core.clock import now_utc
-from ..core.errors import OutOfScope
-from .scope import instansi_in_scope
+from .scope import require_administered
 from ..extensions import db
 from .models import Person, Unit
 from .services import LoginOutcome, normalize_login_id, start_session
@@ -197,8 +196,7 @@ def closed_to_password(login_id: str) -> Person | None:
 
 def set_required_for_staff(actor: Person, instansi: Unit, required: bool) -> Unit:
     """An admin requires (or stops requiring) the SSO for the staff of an instansi they manage."""
-    if instansi.parent_id is not None or instansi not in db.session.scalars(instansi_in_scope(actor)).all():
-        raise OutOfScope()
+    require_administered(actor, instansi)
     before = instansi.sso_required_for_staff
     instansi.sso_required_for_staff = bool(required)
     db.session.flush()

@@ -12,7 +12,7 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from ..core.redirects import safe_next
-from .scope import get_unit, instansi_in_scope, requires
+from .scope import get_unit, instansi_administered, requires
 from ..extensions import db, limiter
 from . import login_cache, sso
 from ..core.forms import ActionForm
@@ -116,6 +116,4 @@ def unit_sso_required(unit_id: int):
 @bp.app_template_global("sso_instansi")
 def sso_instansi(actor) -> list:
     """The instansi whose SSO rule for staff this admin may set (none while SSO is off)."""
-    if not sso.enabled() or actor.rank < 2:
-        return []
-    return list(db.session.scalars(instansi_in_scope(actor)))
+    return instansi_administered(actor) if sso.enabled() else []
